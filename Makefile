@@ -1,0 +1,37 @@
+# The two entry points of the README. Both create .venv on first use and reinstall only when
+# pyproject.toml changes, so running them again on a set-up machine goes straight to the work.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: tour test lint format clean
+
+## tour: set up and run every available system on embedded defaults -> tour/index.html
+tour: $(VENV)/.installed-all
+	$(BIN)/openended tour
+
+## test: set up and run lint and the test suite
+test: $(VENV)/.installed-dev
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/python -m pytest
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "openended needs Python >= 3.11: make PYTHON=python3.11 ...")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-all: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[all]'
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[all,dev]'
+	touch $@ $(VENV)/.installed-all
+
+clean:
+	rm -rf $(VENV) tour runs .pytest_cache .ruff_cache

@@ -1,0 +1,5 @@
+import sys
+
+from openended.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Framework-light building blocks shared by more than one system."""

@@ -1,0 +1,91 @@
+"""The ``run`` command every system shares: config from defaults/file/flags, a run directory, resume,
+and a report at the end. A system describes itself as an :class:`Experiment`; the command does the rest."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from openended.core.config import Config, ConfigError, add_arguments, overrides_from_args, resolve, to_dict
+from openended.core.report import Report, write_run_report
+from openended.core.runs import Run, RunError
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """What it takes to run one system: its name, config class, main loop and report sections."""
+
+    system: str
+    config_cls: type[Config]
+    main: Callable[[Run], None]
+    sections: Callable[[Report, Path], None] | None = None
+
+
+def execute(
+    exp: Experiment,
+    config: Config | None = None,
+    *,
+    resume: str | Path | None = None,
+    root: str | Path = "runs",
+    name: str | None = None,
+    tensorboard: bool = False,
+    report: bool = True,
+) -> Path:
+    """Run (or resume) ``exp`` in a run directory, write its report, and return the directory."""
+    if resume is not None:
+        run = Run.resume(resume, exp.system, exp.config_cls, tensorboard=tensorboard)
+    else:
+        run = Run.create(
+            exp.system, config or exp.config_cls(), root=root, name=name, tensorboard=tensorboard
+        )
+    with run:
+        exp.main(run)
+    if report:
+        write_run_report(run.path, exp.sections)
+    return run.path
+
+
+def add_run_command(subparsers: argparse._SubParsersAction, exp: Experiment, help: str) -> None:
+    """Register ``openended <system> run`` with one flag per config field."""
+    p = subparsers.add_parser("run", help=help, description=help)
+    p.add_argument(
+        "--config", metavar="FILE", help="YAML/TOML/JSON file of config values (flags override it)"
+    )
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run from its last checkpoint")
+    p.add_argument("--runs-root", default="runs", metavar="DIR", help="where new run directories go (runs)")
+    p.add_argument("--name", help="name of the run directory (default: SYSTEM-DATE-TIME-ID)")
+    p.add_argument("--tensorboard", action="store_true", help="also write TensorBoard event files")
+    p.add_argument("--print-config", action="store_true", help="print the resolved config as YAML and exit")
+    p.add_argument("--no-report", action="store_true", help="skip writing report.html at the end")
+    add_arguments(p, exp.config_cls)
+    p.set_defaults(handler=lambda args: _run_handler(exp, args))
+
+
+def _run_handler(exp: Experiment, args: argparse.Namespace) -> int:
+    overrides = overrides_from_args(args)
+    if args.resume and (overrides or args.config):
+        raise ConfigError("", "--resume continues a run with its saved config; drop the other config flags")
+    config = None if args.resume else resolve(exp.config_cls, args.config, overrides)
+    if args.print_config:
+        if config is None:
+            raise RunError("--print-config cannot be combined with --resume; read RUN_DIR/config.json")
+        print(yaml.safe_dump(to_dict(config), sort_keys=False), end="")
+        return 0
+    path = execute(
+        exp,
+        config,
+        resume=args.resume,
+        root=args.runs_root,
+        name=args.name,
+        tensorboard=args.tensorboard,
+        report=not args.no_report,
+    )
+    print(f"run directory: {path}", file=sys.stderr)
+    if not args.no_report:
+        print(f"report: {path / 'report.html'}", file=sys.stderr)
+    return 0

@@ -1,0 +1,35 @@
+import numpy as np
+import pytest
+
+from openended.core.serialize import load_tree, save_tree
+
+
+def test_round_trip_nested_tree(tmp_path):
+    rng = np.random.default_rng(3)
+    tree = {
+        "a": np.arange(6, dtype=np.int32).reshape(2, 3),
+        "nested": {"x": [1, 2.5, "s", None, True], "t": (1, np.float32(2.0))},
+        "rng": rng.bit_generator.state,  # holds 128-bit integers
+        "empty": [],
+    }
+    out = load_tree(save_tree(tmp_path / "t.npz", tree))
+    np.testing.assert_array_equal(out["a"], tree["a"])
+    assert out["a"].dtype == np.int32
+    assert out["nested"] == {"x": [1, 2.5, "s", None, True], "t": (1, 2.0)}
+    restored = np.random.default_rng(0)
+    restored.bit_generator.state = out["rng"]
+    assert restored.integers(1 << 30) == rng.integers(1 << 30)
+
+
+def test_refuses_object_arrays_and_unknown_types(tmp_path):
+    with pytest.raises(TypeError):
+        save_tree(tmp_path / "o.npz", {"o": np.array([object()], dtype=object)})
+    with pytest.raises(TypeError):
+        save_tree(tmp_path / "o.npz", {"f": lambda: 0})
+    assert not list(tmp_path.iterdir()), "a failed save must not leave files behind"
+
+
+def test_file_never_holds_pickles(tmp_path):
+    path = save_tree(tmp_path / "t.npz", {"a": np.ones(3)})
+    with np.load(path, allow_pickle=False) as data:  # would raise if anything needed pickle
+        assert set(data.files) == {"a0", "__tree__"}
