@@ -29,12 +29,24 @@ def bench_map_elites() -> dict:
             path = execute(EXPERIMENT, cfg, root=tmp, name=f"s{seed}", report=False)
             seconds = time.perf_counter() - start
             last = read_metrics(path)[-1]
-            runs.append({"seed": seed, "seconds": seconds, "evaluations": last["evaluations"],
-                         "coverage": last["coverage"], "normalized_qd_score": last["normalized_qd_score"]})
+            runs.append(
+                {
+                    "seed": seed,
+                    "seconds": seconds,
+                    "evaluations": last["evaluations"],
+                    "coverage": last["coverage"],
+                    "normalized_qd_score": last["normalized_qd_score"],
+                }
+            )
 
     def summary(key: str) -> dict:
         vals = [r[key] for r in runs]
-        return {"mean": statistics.mean(vals), "std": statistics.stdev(vals), "min": min(vals), "max": max(vals)}
+        return {
+            "mean": statistics.mean(vals),
+            "std": statistics.stdev(vals),
+            "min": min(vals),
+            "max": max(vals),
+        }
 
     return {
         "config": MapElitesConfig().to_dict(),
@@ -84,20 +96,28 @@ def bench_replay() -> dict:
         except ImportError:
             entry["jax_jit_us"] = None
         out[prioritization] = entry
-    out["note"] = ("rank needs a sort; XLA's CPU sort of 4000 floats alone takes ~0.57 ms, so on CPU numpy is "
-                   "faster for rank; under jit the distribution fuses into the training step (GPU for UED)")
+    out["note"] = (
+        "rank needs a sort; XLA's CPU sort of 4000 floats alone takes ~0.57 ms, so on CPU numpy is "
+        "faster for rank; under jit the distribution fuses into the training step (GPU for UED)"
+    )
     return out
 
 
 def main() -> None:
-    result = {"benchmark": "core", "provenance": provenance(), "map_elites_arm": bench_map_elites(),
-              "replay_distribution": bench_replay()}
+    result = {
+        "benchmark": "core",
+        "provenance": provenance(),
+        "map_elites_arm": bench_map_elites(),
+        "replay_distribution": bench_replay(),
+    }
     path = Path(__file__).resolve().parents[1] / "results" / "core.json"
     path.write_text(json.dumps(result, indent=2) + "\n")
     me = result["map_elites_arm"]
-    print(f"MAP-Elites arm: coverage {me['coverage']['mean']:.4f} ± {me['coverage']['std']:.4f}, "
-          f"normalized QD {me['normalized_qd_score']['mean']:.4f} ± {me['normalized_qd_score']['std']:.4f}, "
-          f"{me['evaluations_per_s']['mean']:.0f} evals/s")
+    print(
+        f"MAP-Elites arm: coverage {me['coverage']['mean']:.4f} ± {me['coverage']['std']:.4f}, "
+        f"normalized QD {me['normalized_qd_score']['mean']:.4f} ± {me['normalized_qd_score']['std']:.4f}, "
+        f"{me['evaluations_per_s']['mean']:.0f} evals/s"
+    )
     print(json.dumps(result["replay_distribution"], indent=2))
     print(f"wrote {path}")
 
