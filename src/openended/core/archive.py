@@ -162,8 +162,8 @@ class GridArchive:
         elif compare is not None:
             status = Status.IMPROVED if compare(candidate, incumbent) else Status.NOT_ADDED
         else:
-            inc = incumbent.objective
-            status = Status.IMPROVED if inc is None or candidate.objective > inc else Status.NOT_ADDED
+            inc, new = incumbent.objective, float(objective)  # type: ignore[arg-type]  # checked above
+            status = Status.IMPROVED if inc is None or new > inc else Status.NOT_ADDED
         if status is not Status.NOT_ADDED:
             self._elites[flat] = candidate
             self._objective[flat] = np.nan if candidate.objective is None else candidate.objective
@@ -256,7 +256,7 @@ class GridArchive:
             "coverage": self.coverage,
             "qd_score": self.qd_score(offset),
             "num_elites": len(self),
-            "best_objective": np.nan if best is None else best.objective,
+            "best_objective": np.nan if best is None or best.objective is None else best.objective,
         }
 
     # -- persistence -----------------------------------------------------------------------------

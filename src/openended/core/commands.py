@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,8 +44,14 @@ def execute(
         run = Run.create(
             exp.system, config or exp.config_cls(), root=root, name=name, tensorboard=tensorboard
         )
-    with run:
-        exp.main(run)
+    try:
+        with run:
+            exp.main(run)
+    except BaseException:
+        if report:  # a failed run's curves are what one wants to look at; the original error wins
+            with suppress(Exception):
+                write_run_report(run.path, exp.sections)
+        raise
     if report:
         write_run_report(run.path, exp.sections)
     return run.path

@@ -77,11 +77,13 @@ def score_weights(
     """``P_S``: the score-prioritized distribution over buffer entries."""
     scores = xp.asarray(scores)
     valid = xp.asarray(valid, dtype=bool)
-    r = ranks(scores, valid, xp) if prioritization == "rank" or top_k is not None else None
+    r = None  # ranks cost a sort: computed only when needed
     if top_k is not None:
+        r = ranks(scores, valid, xp)
         valid = valid & (r <= top_k)
     valid_f = valid.astype(scores.dtype)
     if prioritization == "rank":
+        r = ranks(scores, valid, xp) if r is None else r
         w = xp.where(valid, (1.0 / r.astype(scores.dtype)) ** (1.0 / temperature), 0.0)
     elif prioritization == "power":
         w = xp.where(valid, xp.maximum(scores, 0.0) ** (1.0 / temperature), 0.0)

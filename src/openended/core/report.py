@@ -14,15 +14,13 @@ import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 
+from openended.core.archive import Binned, Categorical, GridArchive
 from openended.core.runs import CONFIG, REPORT, read_meta, read_metrics
-
-if TYPE_CHECKING:
-    from openended.core.archive import GridArchive
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
@@ -203,9 +201,9 @@ def archive_heatmap(archive: GridArchive, title: str | None = None, cbar_label: 
     if len(archive.dims) != 2:
         raise ValueError(f"archive_heatmap needs a 2-D archive, got {len(archive.dims)} dimensions")
     dx, dy = archive.dims
-    ticks = [getattr(d, "labels", None) for d in (dx, dy)]
+    ticks = [d.labels if isinstance(d, Categorical) else None for d in (dx, dy)]
     extent = None
-    if ticks[0] is None and ticks[1] is None:
+    if isinstance(dx, Binned) and isinstance(dy, Binned):
         extent = (dx.low, dx.high, dy.low, dy.high)
     return heatmap_figure(
         archive.objective_grid(), dx.name, dy.name, ticks[0], ticks[1], extent, title, cbar_label

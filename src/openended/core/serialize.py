@@ -67,7 +67,7 @@ def save_tree(path: str | os.PathLike, tree: Any) -> Path:
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # umask applies, unlike mkstemp's 0600
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
+            np.savez(f, **arrays)  # type: ignore[arg-type]  # keys never collide with savez options
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

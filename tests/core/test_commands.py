@@ -1,0 +1,26 @@
+import pytest
+
+from openended.core.commands import Experiment, execute
+from openended.core.runs import read_meta
+from tests.core.test_runs import Cfg
+
+
+def test_failed_run_keeps_its_error_and_still_gets_a_report(tmp_path):
+    def main(run):
+        run.log(1, loss=2.0)
+        raise RuntimeError("diverged")
+
+    with pytest.raises(RuntimeError, match="diverged"):
+        execute(Experiment("demo", Cfg, main), root=tmp_path, name="f")
+    meta = read_meta(tmp_path / "f")
+    assert meta["status"] == "failed" and "diverged" in meta["error"]
+    html = (tmp_path / "f" / "report.html").read_text()
+    assert "status failed" in html and "data:image/png;base64," in html
+
+
+def test_resume_uses_the_saved_config(tmp_path):
+    seen = []
+    exp = Experiment("demo", Cfg, lambda run: seen.append(run.config.steps))
+    path = execute(exp, Cfg(steps=7), root=tmp_path, name="r")
+    execute(exp, resume=path)
+    assert seen == [7, 7] and read_meta(path)["resumes"] == 1
