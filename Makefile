@@ -14,6 +14,7 @@ tour: $(VENV)/.installed-all
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy src
 	$(BIN)/python -m pytest
 
 format: $(VENV)/.installed-dev
