@@ -1,0 +1,176 @@
+"""Any OpenAI-compatible server: vLLM, llama.cpp's server, hosted APIs.
+
+- The API key comes from the environment only (``$OPENAI_API_KEY``, or the variable named by
+  ``api_key_env``); it is sent in a header and never appears in errors, reprs, logs or cache keys.
+- Requests run on at most ``max_concurrency`` threads; each sample of a prompt is its own request with seed
+  ``seed + i``, so results do not depend on what else is in flight.
+- Transport errors, timeouts, 429 and 5xx are retried ``max_retries`` times with exponential backoff and
+  jitter; other errors raise :class:`ServerError` at once with the server's message.
+- Choice scoring asks for the top ``top_logprobs`` next tokens (``max_tokens=1``); a choice must be a single
+  token that appears among them (the server needs logprobs enabled, e.g. llama.cpp's ``--logits_all``).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+import time
+from typing import Any
+
+from openended.llm.base import LLM, LLMError
+from openended.llm.types import Completion, Prompt, Response, SamplingParams, Usage, is_chat
+
+RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
+
+
+class ServerError(LLMError):
+    """The server answered with an error (after retries where the error is transient)."""
+
+    def __init__(self, status: int | None, message: str, url: str) -> None:
+        self.status = status
+        where = f"HTTP {status}" if status is not None else "no response"
+        super().__init__(f"OpenAI-compatible server at {url}: {where}: {message[:500]}")
+
+
+class OpenAICompatLLM(LLM):
+    def __init__(
+        self,
+        spec: str,
+        model: str,
+        base_url: str,
+        api_key_env: str = "OPENAI_API_KEY",
+        max_concurrency: int = 8,
+        timeout: float = 120.0,
+        max_retries: int = 4,
+        backoff: float = 0.5,
+        top_logprobs: int = 20,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(spec, **kwargs)
+        try:
+            import httpx
+        except ImportError:
+            raise LLMError("the openai backend needs httpx: pip install 'openended[llm]'") from None
+        if max_concurrency < 1 or max_retries < 0 or timeout <= 0:
+            raise LLMError("max_concurrency must be >= 1, max_retries >= 0 and timeout > 0")
+        self._httpx = httpx
+        self.model_name = model
+        self.base_url = base_url.rstrip("/")
+        self.max_concurrency = max_concurrency
+        self.batch_size = max_concurrency * 4
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.top_logprobs = top_logprobs
+        headers = {"Content-Type": "application/json"}
+        key = os.environ.get(api_key_env)
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        limits = httpx.Limits(max_connections=max_concurrency, max_keepalive_connections=max_concurrency)
+        self._client = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout, limits=limits)
+        self._flight_lock = threading.Lock()
+        self.in_flight = 0
+        self.max_in_flight = 0  # highest number of concurrent requests seen (bounded by max_concurrency)
+
+    # -- HTTP -----------------------------------------------------------------------------------
+    def _post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+        url = f"{self.base_url}{path}"
+        for attempt in range(self.max_retries + 1):
+            status, message = None, ""
+            with self._flight_lock:
+                self.in_flight += 1
+                self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            try:
+                r = self._client.post(path, json=payload)
+                status = r.status_code
+                if status < 400:
+                    return r.json()
+                message = _error_message(r)
+            except self._httpx.TimeoutException as err:
+                message = f"timed out ({type(err).__name__})"
+            except self._httpx.TransportError as err:
+                message = f"{type(err).__name__}: {err}"
+            finally:
+                with self._flight_lock:
+                    self.in_flight -= 1
+            if (status is not None and status not in RETRY_STATUS) or attempt == self.max_retries:
+                raise ServerError(status, message, url)
+            time.sleep(self.backoff * 2**attempt * (0.5 + random.random()))
+        raise AssertionError("unreachable")
+
+    def _body(self, prompt: Prompt, **fields: Any) -> tuple[str, dict[str, Any]]:
+        body: dict[str, Any] = {"model": self.model_name, **{k: v for k, v in fields.items() if v is not None}}
+        if is_chat(prompt):
+            body["messages"] = [dict(m) for m in prompt]  # type: ignore[union-attr]
+            return "/chat/completions", body
+        body["prompt"] = prompt
+        return "/completions", body
+
+    # -- LLM hooks --------------------------------------------------------------------------------
+    def _generate(self, prompts: list[Prompt], params: SamplingParams) -> list[Response]:
+        jobs = [(i, k) for i in range(len(prompts)) for k in range(params.n)]
+
+        def run(job: tuple[int, int]) -> tuple[Completion, int, float]:
+            i, k = job
+            path, body = self._body(
+                prompts[i], temperature=params.temperature, top_p=params.top_p, max_tokens=params.max_tokens,
+                stop=list(params.stop) or None, seed=None if params.seed is None else params.seed + k,
+            )
+            start = time.perf_counter()
+            data = self._post(path, body)
+            latency = time.perf_counter() - start
+            try:
+                choice = data["choices"][0]
+                text = choice["message"]["content"] if is_chat(prompts[i]) else choice["text"]
+                usage = data.get("usage") or {}
+            except (KeyError, IndexError, TypeError):
+                raise ServerError(200, f"unexpected response shape: {str(data)[:200]}", path) from None
+            finish = "length" if choice.get("finish_reason") == "length" else "stop"
+            done = Completion(text or "", finish, int(usage.get("completion_tokens", 0)))
+            return done, int(usage.get("prompt_tokens", 0)), latency
+
+        results = self._map_concurrent(run, jobs, self.max_concurrency)
+        responses = []
+        for i in range(len(prompts)):
+            mine = results[i * params.n : (i + 1) * params.n]
+            latency = sum(r[2] for r in mine)
+            usage = Usage(mine[0][1], sum(r[0].completion_tokens for r in mine), calls=len(mine), seconds=latency)
+            responses.append(Response([r[0] for r in mine], usage, latency))
+        return responses
+
+    def _score(self, prompt: Prompt, choices: tuple[str, ...]) -> list[float]:
+        if is_chat(prompt):
+            path, body = self._body(prompt, max_tokens=1, temperature=0.0, logprobs=True,
+                                    top_logprobs=self.top_logprobs)
+        else:
+            path, body = self._body(prompt, max_tokens=1, temperature=0.0, logprobs=self.top_logprobs)
+        data = self._post(path, body)
+        try:
+            lp = data["choices"][0]["logprobs"]
+            if is_chat(prompt):
+                top = {e["token"]: e["logprob"] for e in lp["content"][0]["top_logprobs"]}
+            else:
+                top = dict(lp["top_logprobs"][0])
+        except (KeyError, IndexError, TypeError):
+            raise ServerError(200, "no logprobs in the response; enable them on the server", path) from None
+        scores = []
+        for c in choices:
+            exact = top.get(c)
+            loose = [v for t, v in top.items() if t.strip() == c.strip()]
+            scores.append(exact if exact is not None else max(loose, default=float("-inf")))
+        return scores
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __repr__(self) -> str:  # never shows headers (the key)
+        return f"OpenAICompatLLM({self.model_name!r} at {self.base_url!r})"
+
+
+def _error_message(r: Any) -> str:
+    try:
+        data = r.json()
+        err = data.get("error", data) if isinstance(data, dict) else data
+        return str(err.get("message", err) if isinstance(err, dict) else err)
+    except ValueError:
+        return r.text
