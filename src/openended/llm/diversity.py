@@ -34,7 +34,9 @@ def self_bleu(texts: Sequence[str]) -> float:
     except ImportError:
         raise ImportError("self_bleu needs sacrebleu: pip install 'openended[llm]'") from None
     bleu = BLEU(effective_order=True)
-    scores = [bleu.sentence_score(t, [o for j, o in enumerate(texts) if j != i]).score for i, t in enumerate(texts)]
+    scores = [
+        bleu.sentence_score(t, [o for j, o in enumerate(texts) if j != i]).score for i, t in enumerate(texts)
+    ]
     return float(np.mean(scores)) / 100.0
 
 

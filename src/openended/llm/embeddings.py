@@ -33,7 +33,9 @@ class Embedder:
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError:
-            raise LLMError("sentence embeddings need sentence-transformers: pip install 'openended[llm]'") from None
+            raise LLMError(
+                "sentence embeddings need sentence-transformers: pip install 'openended[llm]'"
+            ) from None
         self.batch_size = batch_size
         self.model: Any = SentenceTransformer(str(minilm_path()), device=device, local_files_only=True)
 
@@ -42,8 +44,15 @@ class Embedder:
             raise TypeError("encode() takes a list of texts")
         if not texts:
             return np.zeros((0, self.model.get_sentence_embedding_dimension()), dtype=np.float32)
-        return np.asarray(self.model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
-                                            show_progress_bar=False, convert_to_numpy=True))
+        return np.asarray(
+            self.model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+                convert_to_numpy=True,
+            )
+        )
 
 
 @functools.cache

@@ -24,7 +24,9 @@ def _require() -> tuple[Any, Any]:
         import torch
         import transformers
     except ImportError:
-        raise LLMError("the transformers backend needs torch and transformers: pip install 'openended[llm]'") from None
+        raise LLMError(
+            "the transformers backend needs torch and transformers: pip install 'openended[llm]'"
+        ) from None
     return torch, transformers
 
 
@@ -34,7 +36,9 @@ def convert_gguf(gguf_path: str | os.PathLike, out_dir: str | os.PathLike) -> Pa
     gguf_path, out = Path(gguf_path), Path(out_dir)
     kwargs = {"gguf_file": gguf_path.name, "local_files_only": True}
     tokenizer = transformers.AutoTokenizer.from_pretrained(gguf_path.parent, **kwargs)
-    loaded = transformers.AutoModelForCausalLM.from_pretrained(gguf_path.parent, dtype=torch.float32, **kwargs)
+    loaded = transformers.AutoModelForCausalLM.from_pretrained(
+        gguf_path.parent, dtype=torch.float32, **kwargs
+    )
     config = loaded.config
     if hasattr(config, "quantization_config"):
         del config.quantization_config
@@ -83,7 +87,9 @@ class TransformersLLM(LLM):
         self.tokenizer = transformers.AutoTokenizer.from_pretrained(path, local_files_only=True)
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        self.model = transformers.AutoModelForCausalLM.from_pretrained(path, dtype=self.dtype, local_files_only=True)
+        self.model = transformers.AutoModelForCausalLM.from_pretrained(
+            path, dtype=self.dtype, local_files_only=True
+        )
         self.model.to(self.device).eval()
 
     @property
@@ -121,24 +127,39 @@ class TransformersLLM(LLM):
             torch.manual_seed(params.seed)
         sampling: dict[str, Any] = {"do_sample": False}
         if params.temperature > 0:
-            sampling = {"do_sample": True, "temperature": params.temperature, "top_p": params.top_p, "top_k": 0}
+            sampling = {
+                "do_sample": True,
+                "temperature": params.temperature,
+                "top_p": params.top_p,
+                "top_k": 0,
+            }
         start = time.perf_counter()
         with torch.inference_mode():
             out = self.model.generate(
-                input_ids=ids, attention_mask=mask, max_new_tokens=params.max_tokens,
-                num_return_sequences=params.n, pad_token_id=self.tokenizer.pad_token_id,
-                stop_strings=list(params.stop) or None, tokenizer=self.tokenizer, **sampling,
+                input_ids=ids,
+                attention_mask=mask,
+                max_new_tokens=params.max_tokens,
+                num_return_sequences=params.n,
+                pad_token_id=self.tokenizer.pad_token_id,
+                stop_strings=list(params.stop) or None,
+                tokenizer=self.tokenizer,
+                **sampling,
             )
         latency = time.perf_counter() - start
-        new = out[:, ids.shape[1]:].tolist()
-        eos = {self.tokenizer.eos_token_id, *_as_list(getattr(self.model.generation_config, "eos_token_id", None))}
+        new = out[:, ids.shape[1] :].tolist()
+        eos = {
+            self.tokenizer.eos_token_id,
+            *_as_list(getattr(self.model.generation_config, "eos_token_id", None)),
+        }
         responses = []
         for i, row in enumerate(rows):
             completions = []
             for seq in new[i * params.n : (i + 1) * params.n]:
                 end = next((k for k, t in enumerate(seq) if t in eos), None)
                 kept = seq if end is None else seq[:end]
-                text, stopped = truncate_at_stop(self.tokenizer.decode(kept, skip_special_tokens=True), params.stop)
+                text, stopped = truncate_at_stop(
+                    self.tokenizer.decode(kept, skip_special_tokens=True), params.stop
+                )
                 finish = "stop" if end is not None or stopped else "length"
                 completions.append(Completion(text, finish, len(kept) + (end is not None)))
             usage = Usage(len(row), sum(c.completion_tokens for c in completions), calls=1, seconds=latency)

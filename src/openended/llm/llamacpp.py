@@ -8,6 +8,7 @@ same prompt always gets the same scores (no dependence on what was evaluated bef
 
 from __future__ import annotations
 
+import itertools
 import os
 import secrets
 import threading
@@ -40,8 +41,10 @@ class LlamaCppLLM(LLM):
             import llama_cpp
             from llama_cpp.llama_chat_format import Jinja2ChatFormatter
         except ImportError:
-            raise LLMError("the llamacpp backend needs llama-cpp-python: make tour (or pip install "
-                           "'openended[llm]', which compiles it)") from None
+            raise LLMError(
+                "the llamacpp backend needs llama-cpp-python: make tour (or pip install "
+                "'openended[llm]', which compiles it)"
+            ) from None
         self._llama_cpp = llama_cpp
         self.model_path = path
         self.model = llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, verbose=False)
@@ -50,8 +53,9 @@ class LlamaCppLLM(LLM):
         self._formatter = None
         if template:
             special = lambda t: self.model.detokenize([t], special=True).decode(errors="ignore")  # noqa: E731
-            self._formatter = Jinja2ChatFormatter(template, special(self.model.token_eos()),
-                                                  special(self.model.token_bos()))
+            self._formatter = Jinja2ChatFormatter(
+                template, special(self.model.token_eos()), special(self.model.token_bos())
+            )
 
     @property
     def fingerprint(self) -> str:
@@ -67,7 +71,7 @@ class LlamaCppLLM(LLM):
             return prompt  # type: ignore[return-value]
         if self._formatter is None:
             return plain_transcript(prompt)  # type: ignore[arg-type]
-        return self._formatter(messages=list(prompt)).prompt
+        return self._formatter(messages=list(prompt)).prompt  # type: ignore[arg-type]
 
     def tokenize(self, text: str, special: bool = True) -> list[int]:
         return self.model.tokenize(text.encode(), add_bos=special, special=special)
@@ -77,23 +81,35 @@ class LlamaCppLLM(LLM):
         for prompt in prompts:
             tokens = self.tokenize(self.render(prompt))
             if len(tokens) >= self.model.n_ctx():
-                raise LLMError(f"prompt of {len(tokens)} tokens does not fit the context of "
-                               f"{self.model.n_ctx()} (pass {self.spec.split('?')[0]}?n_ctx=...)")
+                raise LLMError(
+                    f"prompt of {len(tokens)} tokens does not fit the context of "
+                    f"{self.model.n_ctx()} (pass {self.spec.split('?')[0]}?n_ctx=...)"
+                )
             start = time.perf_counter()
             completions = []
             with self._lock:
                 for i in range(params.n):
                     seed = params.seed + i if params.seed is not None else secrets.randbits(31)
-                    result = self.model.create_completion(
-                        tokens, max_tokens=params.max_tokens, temperature=params.temperature,
-                        top_p=params.top_p, top_k=0, min_p=0.0, repeat_penalty=1.0,
-                        stop=list(params.stop) or None, seed=seed,
+                    result: Any = self.model.create_completion(
+                        tokens,
+                        max_tokens=params.max_tokens,
+                        temperature=params.temperature,
+                        top_p=params.top_p,
+                        top_k=0,
+                        min_p=0.0,
+                        repeat_penalty=1.0,
+                        stop=list(params.stop) or None,
+                        seed=seed,
                     )
                     choice = result["choices"][0]
                     finish = "length" if choice["finish_reason"] == "length" else "stop"
-                    completions.append(Completion(choice["text"], finish, result["usage"]["completion_tokens"]))
+                    completions.append(
+                        Completion(choice["text"], finish, result["usage"]["completion_tokens"])
+                    )
             latency = time.perf_counter() - start
-            usage = Usage(len(tokens), sum(c.completion_tokens for c in completions), calls=1, seconds=latency)
+            usage = Usage(
+                len(tokens), sum(c.completion_tokens for c in completions), calls=1, seconds=latency
+            )
             out.append(Response(completions, usage, latency))
         return out
 
@@ -114,8 +130,9 @@ class LlamaCppLLM(LLM):
             for ctoks in choice_tokens:
                 total = float(first[ctoks[0]])
                 if len(ctoks) > 1:
+                    assert state is not None
                     self.model.load_state(state)
-                    for prev, tok in zip(ctoks[:-1], ctoks[1:], strict=True):
+                    for prev, tok in itertools.pairwise(ctoks):
                         self.model.eval([prev])
                         total += float(self._next_logprobs()[tok])
                 scores.append(total)

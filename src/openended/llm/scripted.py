@@ -17,7 +17,7 @@ from openended.llm.types import Completion, Prompt, Response, SamplingParams, Us
 
 
 def prompt_text(prompt: Prompt) -> str:
-    return plain_transcript(prompt) if is_chat(prompt) else prompt  # type: ignore[arg-type]
+    return prompt if isinstance(prompt, str) else plain_transcript(prompt)
 
 
 def _echo(prompt: Prompt) -> str:

@@ -48,8 +48,10 @@ def parse(spec: str) -> tuple[str, str, dict[str, Any]]:
         return "llamacpp", base, options
     kind, sep, target = base.partition(":")
     if not sep or not target:
-        raise LLMError(f"unknown model spec {spec!r}: use smollm2-135m, gemma3-270m, gguf:PATH, hf:PATH, "
-                       "openai:MODEL@URL or scripted:echo")
+        raise LLMError(
+            f"unknown model spec {spec!r}: use smollm2-135m, gemma3-270m, gguf:PATH, hf:PATH, "
+            "openai:MODEL@URL or scripted:echo"
+        )
     backends = {"gguf": "llamacpp", "hf": "transformers", "openai": "openai", "scripted": "scripted"}
     if kind not in backends:
         raise LLMError(f"unknown backend {kind!r} in {spec!r}; known: {', '.join(backends)}")

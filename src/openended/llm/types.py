@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from openended.core.config import Config, param
 
@@ -22,7 +22,9 @@ def check_prompt(prompt: Any) -> Prompt:
     if isinstance(prompt, str):
         return prompt
     if not isinstance(prompt, Sequence) or not prompt:
-        raise TypeError(f"a prompt is a string or a non-empty list of chat messages, got {type(prompt).__name__}")
+        raise TypeError(
+            f"a prompt is a string or a non-empty list of chat messages, got {type(prompt).__name__}"
+        )
     for m in prompt:
         if not isinstance(m, Mapping) or set(m) != {"role", "content"} or not isinstance(m["content"], str):
             raise TypeError(f"a chat message is {{'role': ..., 'content': str}}, got {m!r}")
@@ -50,7 +52,7 @@ class SamplingParams(Config):
 @dataclass(frozen=True)
 class Completion:
     text: str
-    finish_reason: Literal["stop", "length"]
+    finish_reason: str  # "stop" (end of text or a stop string) or "length" (max_tokens reached)
     completion_tokens: int
 
 
@@ -97,8 +99,13 @@ class Response:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], cached: bool = False) -> Response:
         completions = [Completion(t, f, n) for t, f, n in d["completions"]]
-        usage = Usage(d["prompt_tokens"], sum(c.completion_tokens for c in completions), calls=1,
-                      cached_calls=int(cached), seconds=0.0 if cached else d["latency_s"])
+        usage = Usage(
+            d["prompt_tokens"],
+            sum(c.completion_tokens for c in completions),
+            calls=1,
+            cached_calls=int(cached),
+            seconds=0.0 if cached else d["latency_s"],
+        )
         return cls(completions, usage, 0.0 if cached else d["latency_s"], cached)
 
     @property

@@ -1,0 +1,165 @@
+"""The openai backend against a real OpenAI-compatible server on loopback: llama-cpp-python's own server
+running the embedded model. A tiny flaky HTTP server (stdlib) tests the retry logic around it."""
+
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
+
+import httpx
+import pytest
+
+from openended.llm import load
+from openended.llm.models import smollm2_gguf
+from openended.llm.openai_compat import ServerError
+from tests.llm.conftest import need
+
+KEY = "test-key-7f3a"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    need("llama_cpp")
+    need("uvicorn")
+    port = free_port()
+    cmd = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(smollm2_gguf()),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        "512",
+        "--logits_all",
+        "True",
+        "--n_threads",
+        "2",
+        "--api_key",
+        KEY,
+    ]
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    with open(log, "wb") as sink:  # a file, not a pipe: the server logs more than a pipe buffer holds
+        proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 120
+    while True:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"server did not start: {log.read_text()[-2000:]}")
+        try:
+            if (
+                httpx.get(f"{url}/models", headers={"Authorization": f"Bearer {KEY}"}, timeout=2).status_code
+                == 200
+            ):
+                break
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture
+def client(server, monkeypatch):
+    monkeypatch.setenv("OPENENDED_TEST_KEY", KEY)
+    model = load(f"openai:smollm2@{server}?api_key_env=OPENENDED_TEST_KEY&max_concurrency=2&max_retries=1")
+    yield model
+    model.close()
+
+
+def test_generation_is_concurrent_but_bounded(client):
+    prompts = ["The capital of France is", [{"role": "user", "content": "Name a colour."}]] * 3
+    out = client.generate(prompts, temperature=0.0, max_tokens=8)
+    assert client.max_in_flight == 2
+    assert "Paris" in out[0].text and all(r.text.strip() for r in out)
+    assert [r.text for r in out[2:4]] == [r.text for r in out[:2]]  # greedy: same prompt, same answer
+    assert out[0].usage.prompt_tokens == 5 and out[1].usage.completion_tokens > 0
+
+
+def test_server_error_is_a_clear_exception(client):
+    start = time.monotonic()
+    with pytest.raises(ServerError) as err:
+        client.complete("word " * 600, max_tokens=4)
+    assert err.value.status == 400 and "context length" in str(err.value)
+    assert time.monotonic() - start < 10  # a 400 is not retried
+
+
+def test_key_comes_from_the_environment_and_never_shows(server, monkeypatch):
+    monkeypatch.setenv("OPENENDED_TEST_KEY", "wrong-key")
+    model = load(f"openai:smollm2@{server}?api_key_env=OPENENDED_TEST_KEY&max_retries=0")
+    with pytest.raises(ServerError) as err:
+        model.complete("hi", max_tokens=2)
+    assert err.value.status == 401
+    assert "wrong-key" not in str(err.value) and "wrong-key" not in repr(model)
+
+
+def test_choice_scores_match_the_local_backend(client, smollm2):
+    prompt = [{"role": "user", "content": "Is fire hot? Answer Yes or No."}]
+    remote = client.score(prompt, ["Yes", "No"])
+    local = smollm2.score(prompt, ["Yes", "No"])
+    assert remote.logprobs == pytest.approx(local.logprobs, abs=1e-3)
+    assert sum(remote.probs) == pytest.approx(1.0)
+
+
+class Flaky(BaseHTTPRequestHandler):
+    failures = 2
+    seen: ClassVar[list] = []
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        Flaky.seen.append(body)
+        if len(Flaky.seen) <= Flaky.failures:
+            self.send_response(503)
+            self.end_headers()
+            self.wfile.write(b'{"error": {"message": "overloaded"}}')
+            return
+        payload = {
+            "choices": [{"text": "ok", "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1},
+        }
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(json.dumps(payload).encode())
+
+    def log_message(self, *args):
+        pass
+
+
+def test_transient_errors_are_retried_with_backoff():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Flaky)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+    try:
+        Flaky.seen = []
+        model = load(f"openai:m@{url}?max_retries=3&backoff=0.01")
+        assert model.complete("hi", seed=5).text == "ok"
+        assert len(Flaky.seen) == 3 and Flaky.seen[0]["seed"] == 5
+        Flaky.seen = []
+        model = load(f"openai:m@{url}?max_retries=1&backoff=0.01")
+        with pytest.raises(ServerError, match="HTTP 503: overloaded"):
+            model.complete("hi")
+        assert len(Flaky.seen) == 2
+    finally:
+        httpd.shutdown()
+
+
+def test_unreachable_server():
+    model = load(f"openai:m@http://127.0.0.1:{free_port()}/v1?max_retries=1&backoff=0.01&timeout=2")
+    with pytest.raises(ServerError, match="no response"):
+        model.complete("hi")
