@@ -86,8 +86,9 @@ class LLM(ABC):
             params = params.replace(**overrides)
         prompts = [check_prompt(p) for p in prompts]
         results: list[Response | None] = [None] * len(prompts)
-        keys = [self._key("generate", p, params.to_dict()) for p in prompts]
+        keys: list[str] = []
         if self.cache is not None:
+            keys = [self._key("generate", p, params.to_dict()) for p in prompts]
             for i, key in enumerate(keys):
                 hit = self.cache.get(key)
                 if hit is not None:
