@@ -61,6 +61,8 @@ def provenance() -> dict[str, Any]:
             check=True,
         ).stdout
         dirty = bool(status.strip())
+    if commit is None:  # a copy without .git (e.g. a remote GPU machine): the caller may say which commit
+        commit = os.environ.get("OPENENDED_COMMIT")
     return {
         "openended": openended.__version__,
         "commit": commit,
