@@ -83,7 +83,7 @@ def llamacpp_overhead(threads: int, repeats: int) -> dict:
     for _ in range(repeats):
         for fn, sink in ((direct, t_direct), (layer, t_layer)):
             start = time.perf_counter()
-            n = fn()
+            fn()
             sink.append(time.perf_counter() - start)
     tokens = layer()
     assert tokens == direct(), "both paths must generate the same tokens"
