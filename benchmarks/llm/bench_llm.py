@@ -117,7 +117,7 @@ def cpu(repeats: int) -> dict:
                 "single": throughput(m, PROMPTS[:1], repeats),
                 "batch_8": throughput(m, PROMPTS, max(1, repeats // 2)),
             }
-    result["overhead_vs_llama_cpp_python"] = [llamacpp_overhead(t, repeats * 2) for t in (1, 2)]
+    result["overhead_vs_llama_cpp_python"] = [llamacpp_overhead(t, repeats) for t in (1, 2)]
     return result
 
 
