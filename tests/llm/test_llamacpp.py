@@ -41,7 +41,7 @@ def test_choice_scores_are_a_distribution_of_real_logprobs(smollm2):
 
 def test_multi_token_choice_is_the_sum_of_its_tokens(smollm2):
     prompt = "My favourite fruit is the"
-    two = smollm2.tokenize(" straw berry", special=False)
+    two = smollm2.tokenize(" straw berry", prompt=False)
     assert len(two) >= 2
     total = smollm2.score(prompt, [" straw berry", " apple"]).logprobs[0]
     first = smollm2.score(prompt, [" straw", " apple"]).logprobs[0]

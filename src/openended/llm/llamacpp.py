@@ -73,8 +73,10 @@ class LlamaCppLLM(LLM):
             return plain_transcript(prompt)  # type: ignore[arg-type]
         return self._formatter(messages=list(prompt)).prompt  # type: ignore[arg-type]
 
-    def tokenize(self, text: str, special: bool = True) -> list[int]:
-        return self.model.tokenize(text.encode(), add_bos=special, special=special)
+    def tokenize(self, text: str, prompt: bool = True) -> list[int]:
+        """Token ids of ``text``: a prompt gets BOS (where the model wants one) and its special tokens parsed
+        (``<|im_start|>``); a continuation (``prompt=False``, e.g. a choice) is plain text."""
+        return self.model.tokenize(text.encode(), add_bos=prompt, special=prompt)
 
     def _generate(self, prompts: list[Prompt], params: SamplingParams) -> list[Response]:
         out = []
@@ -120,7 +122,7 @@ class LlamaCppLLM(LLM):
 
     def _score(self, prompt: Prompt, choices: tuple[str, ...]) -> list[float]:
         tokens = self.tokenize(self.render(prompt))
-        choice_tokens = [self.tokenize(c, special=False) for c in choices]
+        choice_tokens = [self.tokenize(c, prompt=False) for c in choices]
         with self._lock:
             self.model.reset()
             self.model.eval(tokens)

