@@ -18,7 +18,7 @@ def run(level, actions):
     obs, state = env.reset_to_level(level)
     out = []
     for a in actions:
-        obs, state, reward, done, info = step(state, jnp.int32(a))
+        obs, state, reward, done, _ = step(state, jnp.int32(a))
         out.append((obs, state, float(reward), bool(done)))
     return out
 
@@ -69,10 +69,10 @@ def test_goal_reward_with_time_penalty_and_auto_replay():
 
 def test_timeout_ends_with_zero_reward():
     short = Maze(max_steps=3)
-    obs, state = short.reset_to_level(L.from_str(">#G"))
+    _, state = short.reset_to_level(L.from_str(">#G"))
     rewards, dones = [], []
     for _ in range(4):
-        obs, state, r, d, _ = short.step(state, jnp.int32(FORWARD))
+        _, state, r, d, _ = short.step(state, jnp.int32(FORWARD))
         rewards.append(float(r))
         dones.append(bool(d))
     assert rewards == [0.0] * 4 and dones == [False, False, True, False]

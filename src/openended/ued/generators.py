@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import jax
 import jax.numpy as jnp
 
@@ -58,15 +60,15 @@ def _edit(key: jax.Array, level: Level, kind: jax.Array) -> Level:
 
     def flip_wall(level: Level) -> Level:
         cell = pick(not_special)
-        return level.replace(wall_map=walls.at[cell].set(~walls[cell]).reshape(h, w))
+        return replace(level, wall_map=walls.at[cell].set(~walls[cell]).reshape(h, w))
 
     def move_goal(level: Level) -> Level:
         cell = pick(~walls & not_special)
-        return level.replace(goal_pos=_xy(cell, w))
+        return replace(level, goal_pos=_xy(cell, w))
 
     def move_agent(level: Level) -> Level:
         cell = pick(~walls & not_special)
-        return level.replace(agent_pos=_xy(cell, w), agent_dir=jax.random.randint(k_dir, (), 0, 4))
+        return replace(level, agent_pos=_xy(cell, w), agent_dir=jax.random.randint(k_dir, (), 0, 4))
 
     return jax.lax.switch(kind, [lambda lv: lv, flip_wall, move_goal, move_agent], level)
 

@@ -14,6 +14,7 @@ Everything is a pure function of pytrees: jit and vmap freely.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import jax
@@ -87,7 +88,7 @@ class Maze:
         reward = jnp.where(hits_goal, 1.0 - 0.9 * (state.time + 1) / self.max_steps, 0.0)
         time = state.time + 1
         done = hits_goal | (time >= self.max_steps)
-        return state.replace(agent_pos=position, agent_dir=direction, time=time), reward, done
+        return replace(state, agent_pos=position, agent_dir=direction, time=time), reward, done
 
     def step(
         self, state: MazeState, action: jax.Array
