@@ -1,0 +1,101 @@
+"""Configuration of the UED suite. Defaults are JaxUED's maze PLR example (``examples/maze_plr.py``,
+commit 0f8f128) unless a field says otherwise; see ../shared reference notes, section 3.3."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from openended.core.config import Config, ConfigError, param
+from openended.core.replay import Prioritization
+
+Algorithm = Literal["dr", "plr", "robust_plr", "accel", "paired"]
+
+
+@dataclass(frozen=True)
+class PPOConfig(Config):
+    """PPO for the student (JaxUED maze_plr defaults)."""
+
+    lr: float = param(1e-4, "Adam learning rate", gt=0.0)
+    anneal_lr: bool = param(False, "linearly anneal the learning rate to 0")
+    max_grad_norm: float = param(0.5, "global gradient-norm clip", gt=0.0)
+    gamma: float = param(0.995, "discount", gt=0.0, le=1.0)
+    gae_lambda: float = param(0.98, "GAE lambda", ge=0.0, le=1.0)
+    clip_eps: float = param(0.2, "PPO clip range (policy and value)", gt=0.0)
+    ent_coef: float = param(1e-3, "entropy bonus", ge=0.0)
+    vf_coef: float = param(0.5, "value-loss weight", ge=0.0)
+    epochs: int = param(5, "PPO epochs per update", ge=1)
+    minibatches: int = param(1, "minibatches per epoch (split over environments)", ge=1)
+    lstm_features: int = param(256, "LSTM width", ge=1)
+
+
+@dataclass(frozen=True)
+class PLRConfig(Config):
+    """The level buffer (JaxUED maze_plr: MaxMC, 4000 levels, replay 0.8, staleness 0.3, rank T=0.3,
+    minimum fill 0.5, duplicates merged)."""
+
+    score: Literal["max_mc", "pvl", "learnability"] = param("max_mc", "level score function")
+    capacity: int = param(4000, "buffer size", ge=1)
+    replay_prob: float = param(
+        0.8, "probability of a replay step once the buffer is filled enough", ge=0.0, le=1.0
+    )
+    min_fill: float = param(0.5, "fraction of the buffer filled before replay starts", ge=0.0, le=1.0)
+    prioritization: Prioritization = param("rank", "score prioritization")
+    temperature: float = param(0.3, "prioritization temperature", gt=0.0)
+    top_k: int | None = param(None, "only the k best levels get score weight", ge=1)
+    staleness_coef: float = param(0.3, "staleness mixing weight rho", ge=0.0, le=1.0)
+    duplicate_check: bool = param(True, "merge a re-generated level with its buffer entry")
+
+
+@dataclass(frozen=True)
+class ACCELConfig(Config):
+    """ACCEL (Parker-Holder et al. 2022): after each replay step, mutate the replayed levels with
+    ``num_edits`` edits (JaxUED: 5) and insert the children by score; new levels start empty of walls
+    (ACCEL paper and minimax's accel config: 0 walls) unless ``start_walls`` says otherwise."""
+
+    num_edits: int = param(5, "edits per mutation", ge=1)
+    edit_probs: tuple[float, ...] = param(
+        (1 / 3, 1 / 3, 1 / 3, 0.0),
+        "probabilities of no-op, flip wall, move goal, move agent (minimax)",
+        ge=0.0,
+    )
+    start_walls: int = param(0, "walls of freshly generated ACCEL levels", ge=0, le=160)
+
+    def validate(self) -> None:
+        if len(self.edit_probs) != 4 or abs(sum(self.edit_probs) - 1.0) > 1e-6:
+            raise ConfigError("edit_probs", f"{self.edit_probs} must be 4 probabilities summing to 1")
+
+
+@dataclass(frozen=True)
+class UEDConfig(Config):
+    """Unsupervised environment design on the 13×13 maze.
+
+    ``algorithm``: ``dr`` (domain randomization), ``plr`` (PLR with exploratory gradient updates on new
+    levels; Jiang et al. 2021a), ``robust_plr`` (PLR⊥: gradients only on replayed levels; Jiang et al.
+    2021b), ``accel`` (PLR⊥ plus mutation of replayed levels). Batch: JaxUED's 32 envs × 256 steps; its
+    30 000 updates make 245.76M steps. The maze: 25 walls (JaxUED; 60 for minimax-style), 250-step episodes.
+    """
+
+    algorithm: Algorithm = param("robust_plr", "UED algorithm")
+    num_envs: int = param(32, "parallel environments", ge=1)
+    num_steps: int = param(256, "rollout length per update", ge=1)
+    num_updates: int = param(30000, "PPO updates", ge=1)
+    n_walls: int = param(25, "walls of DR levels (sampled with replacement)", ge=0, le=160)
+    max_episode_steps: int = param(250, "episode length limit T", ge=1)
+    seed: int = param(0, "random seed", ge=0)
+    eval_every: int = param(250, "evaluate on the held-out mazes every N updates", ge=1)
+    eval_attempts: int = param(10, "attempts per held-out maze", ge=1)
+    eval_random_levels: int = param(100, "fresh DR levels in each evaluation", ge=0)
+    log_every: int = param(10, "log training metrics every N updates", ge=1)
+    checkpoint_every: int = param(500, "checkpoint every N updates", ge=1)
+    ppo: PPOConfig = field(default_factory=PPOConfig)
+    plr: PLRConfig = field(default_factory=PLRConfig)
+    accel: ACCELConfig = field(default_factory=ACCELConfig)
+
+    def validate(self) -> None:
+        if self.num_envs % self.ppo.minibatches:
+            raise ConfigError(
+                "ppo.minibatches", f"{self.ppo.minibatches} must divide num_envs ({self.num_envs})"
+            )
+        if self.algorithm == "paired":
+            raise ConfigError("algorithm", "paired is not available yet in this version")

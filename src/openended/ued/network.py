@@ -1,0 +1,55 @@
+"""The reference maze actor-critic (JaxUED / minimax): Conv(16, 3×3, VALID) over the 5×5×3 view, a Dense(5)
+embedding of the one-hot direction, an LSTM(256) whose state resets at episode starts, and separate
+Dense(32)-ReLU heads for the 7-way policy and the value. Inputs are time-major: ``(T, B, ...)``."""
+
+from __future__ import annotations
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+Carry = tuple[jax.Array, jax.Array]
+
+
+class ResetLSTMCell(nn.Module):
+    """One LSTM step that first zeroes the carry of the batch entries whose episode just started."""
+
+    features: int
+
+    @nn.compact
+    def __call__(self, carry: Carry, inputs: tuple[jax.Array, jax.Array]) -> tuple[Carry, jax.Array]:
+        x, reset = inputs
+        carry = jax.tree_util.tree_map(lambda c: jnp.where(reset[:, None], 0.0, c), carry)
+        return nn.OptimizedLSTMCell(self.features)(carry, x)
+
+
+def initial_carry(batch: int, features: int) -> Carry:
+    return jnp.zeros((batch, features)), jnp.zeros((batch, features))
+
+
+class ActorCritic(nn.Module):
+    num_actions: int = 7
+    lstm_features: int = 256
+
+    @nn.compact
+    def __call__(
+        self, carry: Carry, image: jax.Array, direction: jax.Array, reset: jax.Array
+    ) -> tuple[Carry, jax.Array, jax.Array]:
+        """``image`` (T, B, 5, 5, 3), ``direction`` (T, B), ``reset`` (T, B) -> carry, logits (T, B, A),
+        value (T, B)."""
+        t, b = image.shape[:2]
+        x = nn.relu(nn.Conv(16, (3, 3), padding="VALID")(image.astype(jnp.float32) / 10.0))
+        x = x.reshape(t, b, -1)
+        d = nn.relu(nn.Dense(5)(jax.nn.one_hot(direction, 4)))
+        x = jnp.concatenate([x, d], axis=-1)
+        lstm = nn.scan(
+            ResetLSTMCell,
+            variable_broadcast="params",
+            split_rngs={"params": False},
+            in_axes=0,
+            out_axes=0,
+        )(self.lstm_features)
+        carry, h = lstm(carry, (x, reset))
+        logits = nn.Dense(self.num_actions)(nn.relu(nn.Dense(32)(h)))
+        value = nn.Dense(1)(nn.relu(nn.Dense(32)(h)))[..., 0]
+        return carry, logits, value
