@@ -75,9 +75,9 @@ def gae(
 ) -> tuple[jax.Array, jax.Array]:
     """Generalized advantage estimates and value targets, time-major."""
 
-    def body(
-        carry: tuple[jax.Array, jax.Array], xs: tuple[jax.Array, ...]
-    ) -> tuple[tuple[jax.Array, ...], jax.Array]:
+    Pair = tuple[jax.Array, jax.Array]
+
+    def body(carry: Pair, xs: tuple[jax.Array, jax.Array, jax.Array]) -> tuple[Pair, jax.Array]:
         advantage, next_value = carry
         reward, value, done = xs
         not_done = 1.0 - done
