@@ -57,9 +57,11 @@ def execute(
     return run.path
 
 
-def add_run_command(subparsers: argparse._SubParsersAction, exp: Experiment, help: str) -> None:
-    """Register ``openended <system> run`` with one flag per config field."""
-    p = subparsers.add_parser("run", help=help, description=help)
+def add_run_command(
+    subparsers: argparse._SubParsersAction, exp: Experiment, help: str, name: str = "run"
+) -> None:
+    """Register ``openended <system> <name>`` (default ``run``) with one flag per config field."""
+    p = subparsers.add_parser(name, help=help, description=help)
     p.add_argument(
         "--config", metavar="FILE", help="YAML/TOML/JSON file of config values (flags override it)"
     )

@@ -8,6 +8,7 @@ from typing import Literal
 
 from openended.core.config import Config, ConfigError, param
 from openended.core.replay import Prioritization
+from openended.ued.prefabs import HELD_OUT, PREFABS
 
 Algorithm = Literal["dr", "plr", "robust_plr", "accel", "paired"]
 
@@ -86,6 +87,7 @@ class UEDConfig(Config):
     eval_every: int = param(250, "evaluate on the held-out mazes every N updates", ge=1)
     eval_attempts: int = param(10, "attempts per held-out maze", ge=1)
     eval_random_levels: int = param(100, "fresh DR levels in each evaluation", ge=0)
+    eval_levels: tuple[str, ...] = param(HELD_OUT, "held-out prefab mazes (the 8 standard ones)")
     log_every: int = param(10, "log training metrics every N updates", ge=1)
     checkpoint_every: int = param(500, "checkpoint every N updates", ge=1)
     ppo: PPOConfig = field(default_factory=PPOConfig)
@@ -93,6 +95,9 @@ class UEDConfig(Config):
     accel: ACCELConfig = field(default_factory=ACCELConfig)
 
     def validate(self) -> None:
+        unknown = [n for n in self.eval_levels if n not in PREFABS]
+        if unknown or not self.eval_levels:
+            raise ConfigError("eval_levels", f"unknown or empty: {unknown}; known: {', '.join(PREFABS)}")
         if self.num_envs % self.ppo.minibatches:
             raise ConfigError(
                 "ppo.minibatches", f"{self.ppo.minibatches} must divide num_envs ({self.num_envs})"

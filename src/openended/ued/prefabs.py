@@ -6,7 +6,10 @@ in this project's ASCII format (see ``level.py``). ``HELD_OUT`` lists the eight 
 
 from __future__ import annotations
 
-from openended.ued.level import Level, from_str, stack
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # this module is plain data; JAX loads only when a level is built
+    from openended.ued.level import Level
 
 PREFABS: dict[str, str] = {
     "SixteenRooms": """
@@ -133,6 +136,20 @@ PREFABS: dict[str, str] = {
     "Corridor": """
 >...........G
 """,
+    "SmallRoom": """
+.......
+.......
+...^...
+.......
+.....G.
+""",
+    "Detour": """
+.......
+.###...
+.#G#...
+.#.#...
+...>...
+""",
     "OpenRoom": """
 .............
 .............
@@ -163,10 +180,14 @@ HELD_OUT: tuple[str, ...] = (
 
 
 def load(name: str) -> Level:
+    from openended.ued.level import from_str
+
     if name not in PREFABS:
         raise KeyError(f"unknown prefab {name!r}; known: {', '.join(PREFABS)}")
     return from_str(PREFABS[name])
 
 
 def load_many(names: tuple[str, ...] = HELD_OUT) -> Level:
+    from openended.ued.level import stack
+
     return stack([load(n) for n in names])

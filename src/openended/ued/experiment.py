@@ -1,0 +1,170 @@
+"""The UED training run: the jitted step in a loop with logging, held-out evaluation, checkpoints, resume,
+and the artifacts the report shows (buffer statistics, rendered levels, per-maze solve rates)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from flax import serialization
+from matplotlib.figure import Figure
+
+from openended.core.runs import Run
+from openended.core.serialize import save_tree
+from openended.ued import generators, prefabs
+from openended.ued.config import UEDConfig
+from openended.ued.evaluate import evaluate_levels
+from openended.ued.level import Level, index, num_walls
+from openended.ued.maze import shortest_path_length
+from openended.ued.render import levels_figure
+from openended.ued.train import Trainer, UEDState
+
+HELD_OUT_KEY = "heldout_solve_rate"
+
+
+def held_out_levels(cfg: UEDConfig) -> Level:
+    return prefabs.load_many(cfg.eval_levels)
+
+
+def random_eval_levels(cfg: UEDConfig) -> Level | None:
+    if cfg.eval_random_levels == 0:
+        return None
+    keys = jax.random.split(jax.random.PRNGKey(10_000 + cfg.seed), cfg.eval_random_levels)
+    return jax.vmap(lambda k: generators.sample_level(k, cfg.n_walls))(keys)
+
+
+def evaluate(trainer: Trainer, state: UEDState, key: jax.Array) -> dict[str, float]:
+    """Mean solve rate and return on the held-out mazes (and per maze), and on fresh DR levels."""
+    cfg = trainer.cfg
+    k1, k2 = jax.random.split(key)
+    solved, returns = evaluate_levels(
+        k1, state.train, trainer.env, held_out_levels(cfg), cfg.eval_attempts, cfg.ppo.lstm_features
+    )
+    rates = np.asarray(solved).mean(axis=1)
+    out = {HELD_OUT_KEY: float(rates.mean()), "heldout_return": float(np.asarray(returns).mean())}
+    out.update({f"solve/{name}": float(r) for name, r in zip(cfg.eval_levels, rates, strict=True)})
+    levels = random_eval_levels(cfg)
+    if levels is not None:
+        solved, returns = evaluate_levels(k2, state.train, trainer.env, levels, 1, cfg.ppo.lstm_features)
+        out["random_solve_rate"] = float(np.asarray(solved).mean())
+    return out
+
+
+def to_checkpoint(state: UEDState) -> dict[str, Any]:
+    return jax.device_get(serialization.to_state_dict(state))
+
+
+def from_checkpoint(template: UEDState, saved: dict[str, Any]) -> UEDState:
+    return serialization.from_state_dict(template, jax.tree_util.tree_map(jnp.asarray, saved))
+
+
+def train(run: Run) -> UEDState:
+    cfg: UEDConfig = run.config  # type: ignore[assignment]
+    trainer = Trainer(cfg)
+    state = trainer.init(jax.random.PRNGKey(cfg.seed))
+    restored = run.restore()
+    start = 0
+    if restored is not None:
+        start, saved = restored
+        state = from_checkpoint(state, saved["state"])
+    eval_key = jax.random.PRNGKey(cfg.seed + 777)
+    steps_per_update = cfg.num_envs * cfg.num_steps
+    if start == 0:
+        run.log(0, env_steps=0, **evaluate(trainer, state, jax.random.fold_in(eval_key, 0)))
+    pending: list[dict[str, jax.Array]] = []
+    clock = time.perf_counter()
+    with run.progress(cfg.num_updates, initial=start, desc=f"ued {cfg.algorithm}") as bar:
+        for u in range(start, cfg.num_updates):
+            state, metrics = trainer.step(state)
+            pending.append(metrics)
+            done = u + 1
+            row: dict[str, Any] = {}
+            if done % cfg.log_every == 0 or done == cfg.num_updates:
+                stacked = jax.device_get(pending)
+                pending = []
+                row.update(_summarize(stacked))
+                elapsed = time.perf_counter() - clock
+                row["updates_per_s"] = len(stacked) / max(elapsed, 1e-9)
+                clock = time.perf_counter()
+            if done % cfg.eval_every == 0 or done == cfg.num_updates:
+                row.update(evaluate(trainer, state, jax.random.fold_in(eval_key, done)))
+                bar.set_postfix(heldout=f"{row[HELD_OUT_KEY]:.2f}")
+            if row:
+                run.log(done, env_steps=done * steps_per_update, **row)
+            if done % cfg.checkpoint_every == 0 or done == cfg.num_updates:
+                run.save_checkpoint(done, {"state": to_checkpoint(state)})
+            bar.update(1)
+    write_artifacts(run, trainer, state)
+    return state
+
+
+def _summarize(rows: list[dict[str, np.ndarray]]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    branches = np.array([r["branch"] for r in rows])
+    out["replay_fraction"] = float(np.mean(branches == 1))
+    out["mutate_fraction"] = float(np.mean(branches == 2))
+    for key in ("episode_return", "solve_rate", "policy_loss", "value_loss", "entropy", "approx_kl"):
+        vals = np.array([r[key] for r in rows], dtype=float)
+        out[f"train/{key}"] = float(np.nanmean(vals)) if np.isfinite(vals).any() else float("nan")
+    out["buffer_size"] = float(rows[-1]["buffer_size"])
+    return out
+
+
+def buffer_statistics(trainer: Trainer, state: UEDState) -> dict[str, np.ndarray]:
+    size = int(state.sampler.size)
+    levels = jax.tree_util.tree_map(lambda x: x[:size], state.sampler.levels)
+    return {
+        "scores": np.asarray(state.sampler.scores[:size]),
+        "walls": np.asarray(num_walls(levels)),
+        "path_length": np.asarray(jax.vmap(shortest_path_length)(levels)) if size else np.zeros(0),
+        "probabilities": np.asarray(trainer.sampler.probabilities(state.sampler))[:size],
+    }
+
+
+def write_artifacts(run: Run, trainer: Trainer, state: UEDState) -> None:
+    """Figures and tables for the report: held-out solve rates, buffer statistics, rendered levels."""
+    rows = [r for r in run.metrics() if HELD_OUT_KEY in r]
+    if rows:
+        last = rows[-1]
+        names = list(trainer.cfg.eval_levels)
+        rates = [last.get(f"solve/{n}", np.nan) for n in names]
+        fig = Figure(figsize=(7, 3.2), layout="constrained")
+        ax = fig.add_subplot()
+        ax.bar(range(len(rates)), rates, color="#3a7")
+        ax.set_xticks(range(len(rates)), names, rotation=30, ha="right", fontsize=8)
+        ax.set_ylim(0, 1)
+        ax.set_ylabel("solve rate")
+        ax.set_title(f"held-out solve rate at update {last['step']} (mean {last[HELD_OUT_KEY]:.2f})")
+        fig.savefig(run.artifact("heldout_solve_rates.png"), dpi=110)
+    levels_figure(held_out_levels(trainer.cfg), list(trainer.cfg.eval_levels)).savefig(
+        run.artifact("heldout_mazes.png"), dpi=80
+    )
+    if not trainer.uses_buffer or int(state.sampler.size) == 0:
+        return
+    stats = buffer_statistics(trainer, state)
+    save_tree(run.artifact("buffer_stats.npz"), stats)
+    fig = Figure(figsize=(11, 3), layout="constrained")
+    for i, (key, label) in enumerate(
+        (("scores", "score"), ("walls", "walls"), ("path_length", "shortest path"))
+    ):
+        ax = fig.add_subplot(1, 3, i + 1)
+        vals = stats[key][np.isfinite(stats[key])]
+        ax.hist(vals, bins=30, color="#47a")
+        ax.set_title(f"buffer {label} (n={len(vals)})", fontsize=9)
+    fig.savefig(run.artifact("buffer_statistics.png"), dpi=110)
+    top = np.argsort(-stats["probabilities"])[:12]
+    chosen = jax.tree_util.tree_map(lambda x: x[top], state.sampler.levels)
+    titles = [f"p={stats['probabilities'][i]:.3f} s={stats['scores'][i]:.3f}" for i in top]
+    levels_figure(chosen, titles).savefig(run.artifact("buffer_top_levels.png"), dpi=80)
+
+
+def level_grid_png(levels: Level, names: list[str], path: Path) -> Path:
+    levels_figure(levels, names).savefig(path, dpi=90)
+    return path
+
+
+__all__ = ["evaluate", "index", "train"]
