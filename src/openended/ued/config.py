@@ -90,6 +90,9 @@ class UEDConfig(Config):
     eval_levels: tuple[str, ...] = param(HELD_OUT, "held-out prefab mazes (the 8 standard ones)")
     log_every: int = param(10, "log training metrics every N updates", ge=1)
     checkpoint_every: int = param(500, "checkpoint every N updates", ge=1)
+    devices: int | None = param(
+        None, "devices to train on, data-parallel over environments (none: all visible)", ge=1
+    )
     ppo: PPOConfig = field(default_factory=PPOConfig)
     plr: PLRConfig = field(default_factory=PLRConfig)
     accel: ACCELConfig = field(default_factory=ACCELConfig)
@@ -98,6 +101,8 @@ class UEDConfig(Config):
         unknown = [n for n in self.eval_levels if n not in PREFABS]
         if unknown or not self.eval_levels:
             raise ConfigError("eval_levels", f"unknown or empty: {unknown}; known: {', '.join(PREFABS)}")
+        if self.devices is not None and self.num_envs % self.devices:
+            raise ConfigError("devices", f"{self.devices} must divide num_envs ({self.num_envs})")
         if self.num_envs % self.ppo.minibatches:
             raise ConfigError(
                 "ppo.minibatches", f"{self.ppo.minibatches} must divide num_envs ({self.num_envs})"

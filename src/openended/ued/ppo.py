@@ -151,6 +151,12 @@ def update(
     size = batch // hyper.minibatches
     grad_fn = jax.value_and_grad(ppo_loss, has_aux=True)
 
+    def full_batch(st: TrainState, _: jax.Array) -> tuple[TrainState, dict[str, jax.Array]]:
+        # one minibatch: the whole batch in any order has the same gradient, so no shuffle (and, with the
+        # environments sharded over devices, no cross-device gather)
+        (_, info), grads = grad_fn(st.params, st.apply_fn, carry, traj, advantages, targets, mask, hyper)
+        return st.apply_gradients(grads=grads), info
+
     def epoch(st: TrainState, k: jax.Array) -> tuple[TrainState, dict[str, jax.Array]]:
         perm = jax.random.permutation(k, batch)
 
@@ -171,7 +177,9 @@ def update(
 
         return jax.lax.scan(minibatch, st, perm[: size * hyper.minibatches].reshape(hyper.minibatches, size))
 
-    state, infos = jax.lax.scan(epoch, state, jax.random.split(key, hyper.epochs))
+    state, infos = jax.lax.scan(
+        full_batch if hyper.minibatches == 1 else epoch, state, jax.random.split(key, hyper.epochs)
+    )
     return state, jax.tree_util.tree_map(jnp.mean, infos)
 
 

@@ -15,9 +15,11 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 from flax import struct
 from flax.training.train_state import TrainState
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from openended.core import scores as S
 from openended.core.replay import ReplayConfig
@@ -43,10 +45,27 @@ class UEDState:
 
 
 class Trainer:
-    """Builds the agent, the buffer and the jitted step for a :class:`UEDConfig`."""
+    """Builds the agent, the buffer and the jitted step for a :class:`UEDConfig`.
+
+    Data parallelism: a one-axis mesh over the devices; everything with a leading environment axis (levels,
+    rollouts, LSTM states) is sharded over it, parameters, optimizer and level buffer are replicated, and XLA
+    inserts the cross-device gradient reduction. One device gives the plain single-device program.
+    """
 
     def __init__(self, cfg: UEDConfig) -> None:
         self.cfg = cfg
+        devices = jax.devices()
+        if cfg.devices is not None:
+            if cfg.devices > len(devices):
+                raise ValueError(f"devices={cfg.devices} but only {len(devices)} are visible")
+            devices = devices[: cfg.devices]
+        elif cfg.num_envs % len(devices):
+            raise ValueError(
+                f"num_envs ({cfg.num_envs}) must be divisible by the {len(devices)} visible devices"
+            )
+        self.mesh = Mesh(np.array(devices), ("data",))
+        self.batch_sharding = NamedSharding(self.mesh, PartitionSpec("data"))
+        self.replicated = NamedSharding(self.mesh, PartitionSpec())
         self.env = Maze(max_steps=cfg.max_episode_steps)
         self.network = ActorCritic(num_actions=self.env.num_actions, lstm_features=cfg.ppo.lstm_features)
         p = cfg.plr
@@ -86,7 +105,7 @@ class Trainer:
         train = TrainState.create(
             apply_fn=self.network.apply, params=params, tx=make_optimizer(lr, cfg.ppo.max_grad_norm)
         )
-        return UEDState(
+        state = UEDState(
             train=train,
             sampler=self.sampler.init(level),
             key=key,
@@ -94,6 +113,11 @@ class Trainer:
             replayed=jnp.zeros(n, jnp.int32),
             mutate_next=jnp.zeros((), bool),
         )
+        return jax.device_put(state, self.replicated)
+
+    def shard(self, tree: Any) -> Any:
+        """Split the leading (environment) axis of every leaf over the devices."""
+        return jax.lax.with_sharding_constraint(tree, self.batch_sharding)
 
     # -- pieces --------------------------------------------------------------------------------------
     def _rollout(
@@ -101,7 +125,7 @@ class Trainer:
     ) -> tuple[Transition, jax.Array, jax.Array]:
         """Roll out on fresh resets of ``levels``; returns trajectory, advantages, targets."""
         cfg = self.cfg
-        obs, env_state = jax.vmap(self.env.reset_to_level)(levels)
+        obs, env_state = jax.vmap(self.env.reset_to_level)(self.shard(levels))
         start = RolloutCarry(
             obs, env_state, initial_carry(cfg.num_envs, cfg.ppo.lstm_features), jnp.ones(cfg.num_envs, bool)
         )
