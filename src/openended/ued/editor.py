@@ -1,10 +1,10 @@
 """PAIRED's teacher (Dennis et al. 2020): a level-editor MDP whose episode builds one maze.
 
-Actions are cell indices (``y·W + x``). Step 0 places the goal, step 1 the agent (facing the direction drawn at
-reset), then each of ``n_walls`` steps toggles a wall; a wall on the goal's or the agent's cell is ignored, as
-is an agent placed on the goal (it goes to the next cell). The observation is the whole current map (the maze's
-object encoding plus the agent), the step index, and a random noise vector ``z`` drawn at reset so the teacher
-can produce diverse levels (minimax's UEDMaze: 50 dims; JaxUED's editor: 16).
+Actions are cell indices (``y·W + x``). Step 0 places the goal, step 1 the agent (facing the direction
+drawn at reset), then each of ``n_walls`` steps toggles a wall; a wall on the goal's or the agent's cell is
+ignored, as is an agent placed on the goal (it goes to the next cell). The observation is the whole current
+map (the maze's object encoding plus the agent), the step index, and a random noise vector ``z`` drawn at
+reset so the teacher can produce diverse levels (minimax's UEDMaze: 50 dims; JaxUED's editor: 16).
 """
 
 from __future__ import annotations
