@@ -153,6 +153,8 @@ def test_cli_train_eval_render(tmp_path, capsys):
     )
     out = capsys.readouterr().out
     assert "solve/Corridor" in out and (tmp_path / "cli" / "artifacts" / "eval_step4.json").is_file()
+    meta = read_meta(tmp_path / "cli")
+    assert meta["resumes"] == 0 and meta["status"] == "finished"  # evaluating leaves the run as it was
     assert main(["ued", "render", "--random", "3", "--walls", "20", "--out", str(tmp_path / "r.png")]) == 0
     assert (tmp_path / "r.png").read_bytes()[:4] == b"\x89PNG"
     assert main(["ued", "train", "--algorithm", "dr", "--eval-levels", "Nowhere"]) == 2

@@ -105,6 +105,31 @@ def read_meta(run_dir: str | os.PathLike) -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
+def checkpoints(run_dir: str | os.PathLike) -> list[tuple[int, Path]]:
+    """``(step, path)`` of a run's checkpoints, oldest first."""
+    found = []
+    for p in (Path(run_dir) / "checkpoints").glob("step_*.npz"):
+        with suppress(ValueError):
+            found.append((int(p.stem.removeprefix("step_")), p))
+    return sorted(found)
+
+
+def latest_checkpoint(run_dir: str | os.PathLike) -> tuple[int, dict[str, Any]] | None:
+    """The newest checkpoint of a run as ``(step, state)``, read-only (the run is not touched)."""
+    found = checkpoints(run_dir)
+    if not found:
+        return None
+    step, path = found[-1]
+    state = load_tree(path)
+    state.pop("step", None)
+    return step, state
+
+
+def load_config(run_dir: str | os.PathLike, config_cls: type[C]) -> C:
+    """A run's resolved config, validated."""
+    return from_dict(config_cls, json.loads((Path(run_dir) / CONFIG).read_text()))
+
+
 class Run:
     """A live run: logs metrics, saves and restores checkpoints, writes artifacts.
 
@@ -157,7 +182,7 @@ class Run:
         meta = read_meta(path)
         if meta.get("system") != system:
             raise RunError(f"{path} is a {meta.get('system')!r} run, not {system!r}")
-        config = from_dict(config_cls, json.loads((path / CONFIG).read_text()))
+        config = load_config(path, config_cls)
         meta.update(status="running", resumes=int(meta.get("resumes", 0)) + 1)
         _write_json(path / RUN_META, meta)
         return cls(path, system, config, meta, tensorboard)
@@ -181,19 +206,12 @@ class Run:
         return read_metrics(self.path)
 
     # -- checkpoints ---------------------------------------------------------------------------
-    def _checkpoints(self) -> list[tuple[int, Path]]:
-        found = []
-        for p in (self.path / "checkpoints").glob("step_*.npz"):
-            with suppress(ValueError):
-                found.append((int(p.stem.removeprefix("step_")), p))
-        return sorted(found)
-
     def save_checkpoint(self, step: int, state: Mapping[str, Any]) -> Path:
         """Save ``state`` (nested arrays, numbers, strings) as checkpoint ``step``; keep the newest few."""
         path = save_tree(
             self.path / "checkpoints" / f"step_{int(step):09d}.npz", {"step": int(step), **state}
         )
-        for _, old in self._checkpoints()[: -self.keep_checkpoints]:
+        for _, old in checkpoints(self.path)[: -self.keep_checkpoints]:
             old.unlink(missing_ok=True)
         self.meta["elapsed_s"] = round(self.elapsed, 3)
         self.meta["last_checkpoint_step"] = int(step)
@@ -205,12 +223,10 @@ class Run:
 
         Metric rows logged after that step are dropped, so the resumed run does not log them twice.
         """
-        checkpoints = self._checkpoints()
-        if not checkpoints:
+        restored = latest_checkpoint(self.path)
+        if restored is None:
             return None
-        step, path = checkpoints[-1]
-        state = load_tree(path)
-        state.pop("step", None)
+        step, state = restored
         self.meta["resumed_from_step"] = step
         _write_json(self.path / RUN_META, self.meta)
         kept = [row for row in self.metrics() if row.get("step", -1) <= step]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from openended.core.commands import Experiment, add_run_command, execute
 from openended.core.report import Report
-from openended.core.runs import Run, RunError, read_metrics
+from openended.core.runs import Run, RunError, latest_checkpoint, load_config, read_meta, read_metrics
 from openended.systems import TourEntry
 from openended.ued.config import PLRConfig, PPOConfig, UEDConfig
 
@@ -93,21 +93,21 @@ def _eval(args: argparse.Namespace) -> int:
     from openended.ued.experiment import evaluate, from_checkpoint
     from openended.ued.train import Trainer
 
-    run = Run.resume(args.run_dir, "ued", UEDConfig)
-    cfg = run.config
+    if read_meta(args.run_dir).get("system") != "ued":
+        raise RunError(f"{args.run_dir} is not a ued run")
+    cfg = load_config(args.run_dir, UEDConfig)
     if args.levels:
         cfg = cfg.replace(eval_levels=tuple(args.levels))
     if args.attempts:
         cfg = cfg.replace(eval_attempts=args.attempts)
-    trainer = Trainer(cfg)  # type: ignore[arg-type]
-    restored = run.restore()
+    trainer = Trainer(cfg)
+    restored = latest_checkpoint(args.run_dir)
     if restored is None:
         raise RunError(f"{args.run_dir} has no checkpoint to evaluate")
     step, saved = restored
     state = from_checkpoint(trainer.init(jax.random.PRNGKey(0)), saved["state"])
     result = {"checkpoint_step": step, **evaluate(trainer, state, jax.random.PRNGKey(args.seed))}
-    run.finish(run.meta.get("status", "finished") if run.meta.get("status") != "running" else "finished")
-    out = run.artifact(f"eval_step{step}.json")
+    out = Path(args.run_dir) / "artifacts" / f"eval_step{step}.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
     width = max(len(k) for k in result)
     for k, v in result.items():

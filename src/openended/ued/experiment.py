@@ -4,7 +4,6 @@ and the artifacts the report shows (buffer statistics, rendered levels, per-maze
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 import jax
@@ -18,7 +17,7 @@ from openended.core.serialize import save_tree
 from openended.ued import generators, prefabs
 from openended.ued.config import UEDConfig
 from openended.ued.evaluate import evaluate_levels
-from openended.ued.level import Level, index, num_walls
+from openended.ued.level import Level, num_walls
 from openended.ued.maze import shortest_path_length
 from openended.ued.render import levels_figure
 from openended.ued.train import Trainer, UEDState
@@ -160,11 +159,3 @@ def write_artifacts(run: Run, trainer: Trainer, state: UEDState) -> None:
     chosen = jax.tree_util.tree_map(lambda x: x[top], state.sampler.levels)
     titles = [f"p={stats['probabilities'][i]:.3f} s={stats['scores'][i]:.3f}" for i in top]
     levels_figure(chosen, titles).savefig(run.artifact("buffer_top_levels.png"), dpi=80)
-
-
-def level_grid_png(levels: Level, names: list[str], path: Path) -> Path:
-    levels_figure(levels, names).savefig(path, dpi=90)
-    return path
-
-
-__all__ = ["evaluate", "index", "train"]

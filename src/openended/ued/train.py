@@ -145,13 +145,10 @@ class Trainer:
         elif self.cfg.plr.score == "pvl":
             score = S.positive_value_loss(advantages, traj.done, xp=jnp)
         else:
-            solved, lengths, valid = S.completed_episodes(
-                (traj.reward > 0).astype(jnp.float32), traj.done, xp=jnp
-            )
+            solved, _, valid = S.completed_episodes((traj.reward > 0).astype(jnp.float32), traj.done, xp=jnp)
             n = jnp.sum(valid, axis=0)
             rate = jnp.sum(solved, axis=0) / jnp.maximum(n, 1)
             score = jnp.where(n > 0, S.learnability(rate, xp=jnp), -jnp.inf)
-            del lengths
         return score, best
 
     def _learn(self, key: jax.Array, train: TrainState, traj: Transition, adv: jax.Array, targets: jax.Array):
