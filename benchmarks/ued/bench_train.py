@@ -23,10 +23,8 @@ from openended.ued.config import PPOConfig, UEDConfig
 from openended.ued.train import Trainer
 
 
-def measure(envs: int, steps: int, minibatches: int, updates: int) -> dict:
-    cfg = UEDConfig(
-        algorithm="robust_plr", num_envs=envs, num_steps=steps, ppo=PPOConfig(minibatches=minibatches)
-    )
+def time_train_step(cfg: UEDConfig, updates: int) -> dict:
+    """Compile time and median seconds per update of ``cfg``'s train step, buffer filled past min_fill."""
     trainer = Trainer(cfg)
     state = trainer.init(jax.random.PRNGKey(0))
     start = time.perf_counter()
@@ -44,12 +42,13 @@ def measure(envs: int, steps: int, minibatches: int, updates: int) -> dict:
         branches.append(int(metrics["branch"]))
     per = statistics.median(times)
     return {
-        "envs": envs,
-        "steps": steps,
-        "minibatches": minibatches,
+        "envs": cfg.num_envs,
+        "steps": cfg.num_steps,
+        "minibatches": cfg.ppo.minibatches,
         "compile_s": compile_s,
         "seconds_per_update": per,
-        "env_steps_per_s": envs * steps / per,
+        "updates_per_s": 1 / per,
+        "env_steps_per_s": cfg.num_envs * cfg.num_steps / per,
         "replay_fraction": sum(b == 1 for b in branches) / len(branches),
         "seconds": times,
     }
@@ -73,7 +72,8 @@ def main() -> None:
     }
     for spec in args.configs:
         envs, steps, mb = (int(x) for x in spec.split("x"))
-        entry = measure(envs, steps, mb, args.updates)
+        cfg = UEDConfig(algorithm="robust_plr", num_envs=envs, num_steps=steps, ppo=PPOConfig(minibatches=mb))
+        entry = time_train_step(cfg, args.updates)
         result["configs"].append(entry)
         print({k: v for k, v in entry.items() if k != "seconds"}, flush=True)
     path = Path(args.out) / "ued-train-step.json"

@@ -12,11 +12,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import time
 from pathlib import Path
 
 import jax
+from bench_train import time_train_step  # a sibling script: run this file as a script
 
 from openended.core.runs import provenance
 from openended.ued.config import PLRConfig, PPOConfig, UEDConfig
@@ -37,29 +37,7 @@ def config(devices: int, per_device: int, steps: int, lstm: int, capacity: int) 
 
 
 def throughput(cfg: UEDConfig, updates: int) -> dict:
-    trainer = Trainer(cfg)
-    state = trainer.init(jax.random.PRNGKey(0))
-    start = time.perf_counter()
-    state, _ = trainer.step(state)
-    jax.block_until_ready(state)
-    compile_s = time.perf_counter() - start
-    while int(state.sampler.size) < cfg.plr.min_fill * cfg.plr.capacity:
-        state, _ = trainer.step(state)
-    times = []
-    for _ in range(updates):
-        start = time.perf_counter()
-        state, _ = trainer.step(state)
-        jax.block_until_ready(state)
-        times.append(time.perf_counter() - start)
-    per = statistics.median(times)
-    return {
-        "devices": cfg.devices,
-        "num_envs": cfg.num_envs,
-        "compile_s": compile_s,
-        "seconds_per_update": per,
-        "updates_per_s": 1 / per,
-        "env_steps_per_s": cfg.num_envs * cfg.num_steps / per,
-    }
+    return {"devices": cfg.devices, **time_train_step(cfg, updates)}
 
 
 def train_for(cfg: UEDConfig, minutes: float) -> dict:
