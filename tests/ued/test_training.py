@@ -34,13 +34,15 @@ def tiny(algorithm, **kw):
     )
 
 
-@pytest.mark.parametrize("algorithm", ["dr", "plr", "robust_plr", "accel"])
+@pytest.mark.parametrize("algorithm", ["dr", "plr", "robust_plr", "accel", "paired"])
 def test_every_algorithm_runs_and_reports(tmp_path, algorithm):
     path = execute(EXPERIMENT, tiny(algorithm), root=tmp_path, name=algorithm)
     rows = read_metrics(path)
     assert rows[-1]["step"] == 12 and "heldout_solve_rate" in rows[-1]
     train_rows = [r for r in rows if "replay_fraction" in r]
-    if algorithm == "dr":
+    if algorithm == "paired":
+        assert all("train/regret" in r and "train/teacher_entropy" in r for r in train_rows)
+    if algorithm in ("dr", "paired"):
         assert all(r["replay_fraction"] == 0 for r in train_rows) and all(
             r["buffer_size"] == 0 for r in train_rows
         )
@@ -158,3 +160,23 @@ def test_cli_train_eval_render(tmp_path, capsys):
     assert main(["ued", "render", "--random", "3", "--walls", "20", "--out", str(tmp_path / "r.png")]) == 0
     assert (tmp_path / "r.png").read_bytes()[:4] == b"\x89PNG"
     assert main(["ued", "train", "--algorithm", "dr", "--eval-levels", "Nowhere"]) == 2
+
+
+def test_paired_trains_protagonist_antagonist_and_teacher():
+    from openended.ued.paired import PAIREDTrainer
+
+    cfg = tiny("paired").replace(paired=tiny("paired").paired.replace(wall_budget=6))
+    trainer = PAIREDTrainer(cfg)
+    state = trainer.init(jax.random.PRNGKey(0))
+    levels, traj = jax.jit(trainer._design)(jax.random.PRNGKey(1), state.teacher)
+    assert np.asarray(jax.vmap(lambda lv: lv.is_well_formed())(levels)).all()
+    assert traj.action.shape == (trainer.editor.episode_length, cfg.num_envs)
+    after, metrics = trainer.step(state)
+
+    def changed(a, b):
+        pairs = zip(jax.tree_util.tree_leaves(a.params), jax.tree_util.tree_leaves(b.params), strict=True)
+        return any(not np.array_equal(x, y) for x, y in pairs)
+
+    assert changed(state.train, after.train) and changed(state.antagonist, after.antagonist)
+    assert changed(state.teacher, after.teacher)
+    assert np.isfinite(float(metrics["regret"])) and float(metrics["level_walls"]) <= 6

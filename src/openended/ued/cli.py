@@ -90,8 +90,7 @@ def tour(root: Path) -> TourEntry:
 def _eval(args: argparse.Namespace) -> int:
     import jax
 
-    from openended.ued.experiment import evaluate, from_checkpoint
-    from openended.ued.train import Trainer
+    from openended.ued.experiment import evaluate, from_checkpoint, make_trainer
 
     if read_meta(args.run_dir).get("system") != "ued":
         raise RunError(f"{args.run_dir} is not a ued run")
@@ -100,7 +99,7 @@ def _eval(args: argparse.Namespace) -> int:
         cfg = cfg.replace(eval_levels=tuple(args.levels))
     if args.attempts:
         cfg = cfg.replace(eval_attempts=args.attempts)
-    trainer = Trainer(cfg)
+    trainer = make_trainer(cfg)
     restored = latest_checkpoint(args.run_dir)
     if restored is None:
         raise RunError(f"{args.run_dir} has no checkpoint to evaluate")
@@ -136,7 +135,9 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    add_run_command(sub, EXPERIMENT, "train a student with DR, PLR, PLR⊥ or ACCEL on the maze", name="train")
+    add_run_command(
+        sub, EXPERIMENT, "train a student with DR, PLR, PLR⊥, ACCEL or PAIRED on the maze", name="train"
+    )
     p = sub.add_parser(
         "eval",
         help="evaluate a run's latest checkpoint on held-out mazes",

@@ -68,13 +68,26 @@ class ACCELConfig(Config):
 
 
 @dataclass(frozen=True)
+class PAIREDConfig(Config):
+    """PAIRED's teacher (JaxUED's maze_paired: a 50-step adversary, i.e. goal, agent and 48 wall edits; 16-d
+    noise; lr 1e-4; entropy 1e-3). Both students use the ``ppo`` settings."""
+
+    wall_budget: int = param(48, "wall edits per designed level", ge=0, le=160)
+    noise_dim: int = param(16, "size of the teacher's random noise input", ge=1)
+    teacher_lr: float = param(1e-4, "teacher learning rate", gt=0.0)
+    teacher_ent_coef: float = param(1e-3, "teacher entropy bonus", ge=0.0)
+
+
+@dataclass(frozen=True)
 class UEDConfig(Config):
     """Unsupervised environment design on the 13×13 maze.
 
     ``algorithm``: ``dr`` (domain randomization), ``plr`` (PLR with exploratory gradient updates on new
     levels; Jiang et al. 2021a), ``robust_plr`` (PLR⊥: gradients only on replayed levels; Jiang et al.
-    2021b), ``accel`` (PLR⊥ plus mutation of replayed levels). Batch: JaxUED's 32 envs × 256 steps; its
-    30 000 updates make 245.76M steps. The maze: 25 walls (JaxUED; 60 for minimax-style), 250-step episodes.
+    2021b), ``accel`` (PLR⊥ plus mutation of replayed levels), ``paired`` (Dennis et al. 2020: a teacher
+    designs levels to maximize the protagonist's regret against an antagonist). Batch: JaxUED's 32 envs × 256
+    steps; its 30 000 updates make 245.76M steps. The maze: 25 walls (JaxUED; 60 for minimax-style),
+    250-step episodes.
     """
 
     algorithm: Algorithm = param("robust_plr", "UED algorithm")
@@ -96,6 +109,7 @@ class UEDConfig(Config):
     ppo: PPOConfig = field(default_factory=PPOConfig)
     plr: PLRConfig = field(default_factory=PLRConfig)
     accel: ACCELConfig = field(default_factory=ACCELConfig)
+    paired: PAIREDConfig = field(default_factory=PAIREDConfig)
 
     def validate(self) -> None:
         unknown = [n for n in self.eval_levels if n not in PREFABS]
@@ -107,5 +121,3 @@ class UEDConfig(Config):
             raise ConfigError(
                 "ppo.minibatches", f"{self.ppo.minibatches} must divide num_envs ({self.num_envs})"
             )
-        if self.algorithm == "paired":
-            raise ConfigError("algorithm", "paired is not available yet in this version")

@@ -61,9 +61,17 @@ def from_checkpoint(template: UEDState, saved: dict[str, Any]) -> UEDState:
     return serialization.from_state_dict(template, jax.tree_util.tree_map(jnp.asarray, saved))
 
 
+def make_trainer(cfg: UEDConfig) -> Trainer:
+    if cfg.algorithm == "paired":
+        from openended.ued.paired import PAIREDTrainer
+
+        return PAIREDTrainer(cfg)
+    return Trainer(cfg)
+
+
 def train(run: Run) -> UEDState:
     cfg: UEDConfig = run.config  # type: ignore[assignment]
-    trainer = Trainer(cfg)
+    trainer = make_trainer(cfg)
     state = trainer.init(jax.random.PRNGKey(cfg.seed))
     restored = run.restore()
     start = 0
@@ -106,7 +114,7 @@ def _summarize(rows: list[dict[str, np.ndarray]]) -> dict[str, float]:
     branches = np.array([r["branch"] for r in rows])
     out["replay_fraction"] = float(np.mean(branches == 1))
     out["mutate_fraction"] = float(np.mean(branches == 2))
-    for key in ("episode_return", "solve_rate", "policy_loss", "value_loss", "entropy", "approx_kl"):
+    for key in sorted(set(rows[0]) - {"branch", "buffer_size", "episodes"}):
         vals = np.array([r[key] for r in rows], dtype=float)
         out[f"train/{key}"] = float(np.nanmean(vals)) if np.isfinite(vals).any() else float("nan")
     out["buffer_size"] = float(rows[-1]["buffer_size"])

@@ -53,3 +53,21 @@ class ActorCritic(nn.Module):
         logits = nn.Dense(self.num_actions)(nn.relu(nn.Dense(32)(h)))
         value = nn.Dense(1)(nn.relu(nn.Dense(32)(h)))[..., 0]
         return carry, logits, value
+
+
+class TeacherNetwork(nn.Module):
+    """PAIRED's level-editing policy (feed-forward: the map is its state): Conv(128, 3×3) over the 13×13 map,
+    with the one-hot step and the noise vector, then Dense(32)-ReLU heads over the cells and the value
+    (minimax's teacher CNN uses 128 filters)."""
+
+    num_actions: int
+    episode_length: int
+
+    @nn.compact
+    def __call__(self, image: jax.Array, time: jax.Array, noise: jax.Array) -> tuple[jax.Array, jax.Array]:
+        x = nn.relu(nn.Conv(128, (3, 3), padding="VALID")(image.astype(jnp.float32) / 10.0))
+        x = x.reshape(*x.shape[:-3], -1)
+        x = jnp.concatenate([x, jax.nn.one_hot(time, self.episode_length), noise], axis=-1)
+        logits = nn.Dense(self.num_actions)(nn.relu(nn.Dense(32)(x)))
+        value = nn.Dense(1)(nn.relu(nn.Dense(32)(x)))[..., 0]
+        return logits, value

@@ -107,6 +107,34 @@ def _masked_mean(x: jax.Array, mask: jax.Array) -> jax.Array:
     return jnp.sum(x * mask) / jnp.maximum(jnp.sum(mask), 1.0)
 
 
+def clipped_objective(
+    logits: jax.Array,
+    values: jax.Array,
+    action: jax.Array,
+    old_log_prob: jax.Array,
+    old_value: jax.Array,
+    advantages: jax.Array,
+    targets: jax.Array,
+    mask: jax.Array,
+    hyper: PPOHyper,
+) -> tuple[jax.Array, dict[str, jax.Array]]:
+    """PPO's clipped policy loss, clipped value loss and entropy bonus on any batch shape (masked means)."""
+    log_probs = jax.nn.log_softmax(logits)
+    log_prob = jnp.take_along_axis(log_probs, action[..., None], axis=-1)[..., 0]
+    ratio = jnp.exp(log_prob - old_log_prob)
+    mean = _masked_mean(advantages, mask)
+    std = jnp.sqrt(_masked_mean((advantages - mean) ** 2, mask))
+    adv = (advantages - mean) / (std + 1e-8)
+    clipped_ratio = jnp.clip(ratio, 1 - hyper.clip_eps, 1 + hyper.clip_eps)
+    policy = -_masked_mean(jnp.minimum(ratio * adv, clipped_ratio * adv), mask)
+    clipped = old_value + jnp.clip(values - old_value, -hyper.clip_eps, hyper.clip_eps)
+    value = 0.5 * _masked_mean(jnp.maximum((values - targets) ** 2, (clipped - targets) ** 2), mask)
+    entropy = _masked_mean(-jnp.sum(jnp.exp(log_probs) * log_probs, axis=-1), mask)
+    total = policy + hyper.vf_coef * value - hyper.ent_coef * entropy
+    approx_kl = _masked_mean((ratio - 1) - (log_prob - old_log_prob), mask)
+    return total, {"policy_loss": policy, "value_loss": value, "entropy": entropy, "approx_kl": approx_kl}
+
+
 def ppo_loss(
     params: Any,
     apply_fn: Callable[..., Any],
@@ -118,21 +146,9 @@ def ppo_loss(
     hyper: PPOHyper,
 ) -> tuple[jax.Array, dict[str, jax.Array]]:
     _, logits, values = apply_fn(params, carry, traj.image, traj.direction, traj.reset)
-    log_probs = jax.nn.log_softmax(logits)
-    log_prob = jnp.take_along_axis(log_probs, traj.action[..., None], axis=-1)[..., 0]
-    ratio = jnp.exp(log_prob - traj.log_prob)
-    mean = _masked_mean(advantages, mask)
-    std = jnp.sqrt(_masked_mean((advantages - mean) ** 2, mask))
-    adv = (advantages - mean) / (std + 1e-8)
-    policy = -_masked_mean(
-        jnp.minimum(ratio * adv, jnp.clip(ratio, 1 - hyper.clip_eps, 1 + hyper.clip_eps) * adv), mask
+    return clipped_objective(
+        logits, values, traj.action, traj.log_prob, traj.value, advantages, targets, mask, hyper
     )
-    clipped = traj.value + jnp.clip(values - traj.value, -hyper.clip_eps, hyper.clip_eps)
-    value = 0.5 * _masked_mean(jnp.maximum((values - targets) ** 2, (clipped - targets) ** 2), mask)
-    entropy = _masked_mean(-jnp.sum(jnp.exp(log_probs) * log_probs, axis=-1), mask)
-    total = policy + hyper.vf_coef * value - hyper.ent_coef * entropy
-    approx_kl = _masked_mean((ratio - 1) - (log_prob - traj.log_prob), mask)
-    return total, {"policy_loss": policy, "value_loss": value, "entropy": entropy, "approx_kl": approx_kl}
 
 
 def update(
