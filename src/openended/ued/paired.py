@@ -13,10 +13,11 @@ from flax import struct
 from flax.training.train_state import TrainState
 
 from openended.core import scores as S
+from openended.ued import generators
 from openended.ued.config import UEDConfig
 from openended.ued.editor import MazeEditor
 from openended.ued.network import TeacherNetwork
-from openended.ued.ppo import PPOHyper, clipped_objective, gae, make_optimizer
+from openended.ued.ppo import PPOHyper, clipped_objective, gae, make_optimizer, sample_action
 from openended.ued.train import Trainer
 
 
@@ -42,11 +43,8 @@ class PAIREDState:
 class PAIREDTrainer(Trainer):
     """Reuses the student machinery of :class:`Trainer` (rollouts, PPO, evaluation) for two students."""
 
-    uses_buffer = False
-
     def __init__(self, cfg: UEDConfig) -> None:
-        super().__init__(cfg)
-        self.uses_buffer = False
+        super().__init__(cfg)  # uses_buffer is False for "paired"
         p = cfg.paired
         self.editor = MazeEditor(n_walls=p.wall_budget, noise_dim=p.noise_dim)
         self.teacher_net = TeacherNetwork(self.editor.num_actions, self.editor.episode_length)
@@ -56,8 +54,12 @@ class PAIREDTrainer(Trainer):
 
     def init(self, key: jax.Array) -> PAIREDState:  # type: ignore[override]
         k_pro, k_ant, k_teacher, key = jax.random.split(key, 4)
-        protagonist = super().init(k_pro).train
-        antagonist = super().init(k_ant).train
+
+        def student(k: jax.Array) -> TrainState:
+            k_params, k_level, _ = jax.random.split(k, 3)
+            return self._init_student(k_params, generators.sample_level(k_level, self.cfg.n_walls))
+
+        protagonist, antagonist = student(k_pro), student(k_ant)
         obs, _ = jax.vmap(self.editor.reset)(jax.random.split(k_teacher, self.cfg.num_envs))
         params = self.teacher_net.init(k_teacher, obs.image, obs.time, obs.noise)
         teacher = TrainState.create(
@@ -76,8 +78,7 @@ class PAIREDTrainer(Trainer):
         def step(carry, k):  # noqa: ANN001 - scan body
             obs, state = carry
             logits, value = teacher.apply_fn(teacher.params, obs.image, obs.time, obs.noise)
-            action = jax.random.categorical(k, logits)
-            log_prob = jnp.take_along_axis(jax.nn.log_softmax(logits), action[:, None], axis=1)[:, 0]
+            action, log_prob = sample_action(k, logits)
             record = TeacherStep(obs.image, obs.time, obs.noise, action, log_prob, value)
             obs, state, _ = jax.vmap(self.editor.step)(state, action)
             return (obs, state), record

@@ -51,6 +51,12 @@ def policy_step(
     return carry, logits[0], value[0]
 
 
+def sample_action(key: jax.Array, logits: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """An action drawn from ``logits`` (batch, actions) and its log-probability."""
+    action = jax.random.categorical(key, logits)
+    return action, jnp.take_along_axis(jax.nn.log_softmax(logits), action[:, None], axis=1)[:, 0]
+
+
 def rollout(
     key: jax.Array, state: TrainState, env: Maze, start: RolloutCarry, num_steps: int
 ) -> tuple[RolloutCarry, Transition, jax.Array]:
@@ -59,8 +65,7 @@ def rollout(
 
     def step(c: RolloutCarry, k: jax.Array) -> tuple[RolloutCarry, Transition]:
         lstm, logits, value = policy_step(state, c.lstm, c.obs, c.reset)
-        action = jax.random.categorical(k, logits)
-        log_prob = jnp.take_along_axis(jax.nn.log_softmax(logits), action[:, None], axis=1)[:, 0]
+        action, log_prob = sample_action(k, logits)
         obs, env_state, reward, done, _ = jax.vmap(env.step)(c.env_state, action)
         transition = Transition(c.obs.image, c.obs.agent_dir, c.reset, action, log_prob, value, reward, done)
         return RolloutCarry(obs, env_state, lstm, done), transition

@@ -85,13 +85,25 @@ class Trainer:
 
     # -- construction ------------------------------------------------------------------------------
     def init(self, key: jax.Array) -> UEDState:
-        cfg = self.cfg
         k_params, k_level, key = jax.random.split(key, 3)
-        level = generators.sample_level(k_level, cfg.n_walls)
+        level = generators.sample_level(k_level, self.cfg.n_walls)
+        state = UEDState(
+            train=self._init_student(k_params, level),
+            sampler=self.sampler.init(level),
+            key=key,
+            update=jnp.zeros((), jnp.int32),
+            replayed=jnp.zeros(self.cfg.num_envs, jnp.int32),
+            mutate_next=jnp.zeros((), bool),
+        )
+        return jax.device_put(state, self.replicated)
+
+    def _init_student(self, key: jax.Array, level: Level) -> TrainState:
+        """A fresh student (network parameters and optimizer), shaped by one observation of ``level``."""
+        cfg = self.cfg
         obs, _ = self.env.reset_to_level(level)
         n = cfg.num_envs
         params = self.network.init(
-            k_params,
+            key,
             initial_carry(n, cfg.ppo.lstm_features),
             jnp.repeat(obs.image[None, None], n, axis=1),
             jnp.zeros((1, n), jnp.int32),
@@ -102,18 +114,9 @@ class Trainer:
             lr = optax.linear_schedule(
                 cfg.ppo.lr, 0.0, cfg.num_updates * cfg.ppo.epochs * cfg.ppo.minibatches
             )
-        train = TrainState.create(
+        return TrainState.create(
             apply_fn=self.network.apply, params=params, tx=make_optimizer(lr, cfg.ppo.max_grad_norm)
         )
-        state = UEDState(
-            train=train,
-            sampler=self.sampler.init(level),
-            key=key,
-            update=jnp.zeros((), jnp.int32),
-            replayed=jnp.zeros(n, jnp.int32),
-            mutate_next=jnp.zeros((), bool),
-        )
-        return jax.device_put(state, self.replicated)
 
     def shard(self, tree: Any) -> Any:
         """Split the leading (environment) axis of every leaf over the devices."""
