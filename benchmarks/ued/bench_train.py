@@ -1,6 +1,6 @@
 """Full train-step throughput (rollout + PLR⊥ buffer + PPO) of openended.ued at several batch sizes.
 
-    python benchmarks/ued/bench_train.py [--configs 32x256x1 256x256x1 256x256x4] [--updates 40]
+    python benchmarks/ued/bench_train.py [--configs 32x256x1 256x256x4] [--unroll 1 8] [--updates 40]
 
 Each config is ENVSxSTEPSxMINIBATCHES with the paper's network (LSTM 256) and PLR⊥ defaults; the buffer is
 pre-filled past its minimum so most updates replay. Reported: seconds per update and env steps/s (median of
@@ -45,6 +45,7 @@ def time_train_step(cfg: UEDConfig, updates: int) -> dict:
         "envs": cfg.num_envs,
         "steps": cfg.num_steps,
         "minibatches": cfg.ppo.minibatches,
+        "unroll": cfg.unroll,
         "compile_s": compile_s,
         "seconds_per_update": per,
         "updates_per_s": 1 / per,
@@ -57,7 +58,9 @@ def time_train_step(cfg: UEDConfig, updates: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--configs", nargs="+", default=["32x256x1", "256x256x1", "256x256x4", "1024x256x4"])
+    parser.add_argument("--unroll", type=int, nargs="+", default=[1], help="scan unroll factors to time")
     parser.add_argument("--updates", type=int, default=40)
+    parser.add_argument("--tag", default="", help="suffix of the result file")
     parser.add_argument(
         "--out", default=os.environ.get("OUT") or str(Path(__file__).resolve().parents[1] / "results")
     )
@@ -70,13 +73,21 @@ def main() -> None:
         "algorithm": "robust_plr",
         "configs": [],
     }
+    result["xla_flags"] = os.environ.get("XLA_FLAGS", "")
     for spec in args.configs:
         envs, steps, mb = (int(x) for x in spec.split("x"))
-        cfg = UEDConfig(algorithm="robust_plr", num_envs=envs, num_steps=steps, ppo=PPOConfig(minibatches=mb))
-        entry = time_train_step(cfg, args.updates)
-        result["configs"].append(entry)
-        print({k: v for k, v in entry.items() if k != "seconds"}, flush=True)
-    path = Path(args.out) / "ued-train-step.json"
+        for unroll in args.unroll:
+            cfg = UEDConfig(
+                algorithm="robust_plr",
+                num_envs=envs,
+                num_steps=steps,
+                unroll=unroll,
+                ppo=PPOConfig(minibatches=mb),
+            )
+            entry = time_train_step(cfg, args.updates)
+            result["configs"].append(entry)
+            print({k: v for k, v in entry.items() if k != "seconds"}, flush=True)
+    path = Path(args.out) / f"ued-train-step{'-' + args.tag if args.tag else ''}.json"
     path.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {path}")
 

@@ -4,8 +4,10 @@ standard mazes (10 attempts each) over time.
     python benchmarks/ued/headline.py --algorithm robust_plr --minutes 12 --num-envs 256 --minibatches 4 \\
         --lr 3e-4 --seed 0 --tag plr
 
-Evaluation time is excluded from the training clock (it is reported separately). Writes
-``ued-headline-TAG.json`` with the curve, the config, and the final per-maze solve rates.
+Evaluation time is excluded from the training clock (it is reported separately); compilation is included.
+``--anneal`` decays the learning rate linearly to zero at the end of the *wall-clock* budget: after
+``--warmup-s`` seconds of optimizer steps the script measures their rate and sets the schedule's horizon.
+Writes ``ued-headline-TAG.json`` with the curve, the config, and the final per-maze solve rates.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ import time
 from pathlib import Path
 
 import jax
+import optax
 
 from openended.core.runs import provenance
 from openended.ued.config import PLRConfig, PPOConfig, UEDConfig
 from openended.ued.experiment import evaluate
+from openended.ued.ppo import make_optimizer
 from openended.ued.train import Trainer
 
 
@@ -36,6 +40,10 @@ def main() -> None:
     p.add_argument("--ent-coef", type=float, default=0.0)
     p.add_argument("--gamma", type=float, default=0.995)
     p.add_argument("--replay-prob", type=float, default=0.8)
+    p.add_argument("--capacity", type=int, default=4000)
+    p.add_argument("--unroll", type=int, default=1)
+    p.add_argument("--anneal", action="store_true", help="decay lr to 0 at the end of the budget")
+    p.add_argument("--warmup-s", type=float, default=60.0, help="seconds before the anneal horizon is set")
     p.add_argument("--eval-every-s", type=float, default=60.0)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--tag", default="run")
@@ -49,10 +57,19 @@ def main() -> None:
         num_steps=a.num_steps,
         seed=a.seed,
         eval_random_levels=0,
+        unroll=a.unroll,
+        # with --anneal the optimizer carries a schedule from the start (a far horizon: constant in effect),
+        # so that swapping in the measured horizon later keeps the optimizer state's structure
+        num_updates=10**7 if a.anneal else 30000,
         ppo=PPOConfig(
-            lr=a.lr, minibatches=a.minibatches, epochs=a.epochs, ent_coef=a.ent_coef, gamma=a.gamma
+            lr=a.lr,
+            anneal_lr=a.anneal,
+            minibatches=a.minibatches,
+            epochs=a.epochs,
+            ent_coef=a.ent_coef,
+            gamma=a.gamma,
         ),
-        plr=PLRConfig(replay_prob=a.replay_prob),
+        plr=PLRConfig(replay_prob=a.replay_prob, capacity=a.capacity),
     )
     trainer = Trainer(cfg)
     state = trainer.init(jax.random.PRNGKey(a.seed))
@@ -85,12 +102,25 @@ def main() -> None:
     record(0, 0.0)
     budget = a.minutes * 60
     train_s, updates, next_eval = 0.0, 0, a.eval_every_s
+    horizon: int | None = None
+    mark: tuple[float, int] | None = None
     while train_s < budget:
         start = time.perf_counter()
         state, _ = trainer.step(state)
         jax.block_until_ready(state.train.params)
         train_s += time.perf_counter() - start
         updates += 1
+        if a.anneal and horizon is None:
+            # optimizer steps per second, measured from the first one on (PLR⊥ steps only on replays)
+            steps = int(state.train.step)
+            if mark is None and steps > 0:
+                mark = (train_s, steps)
+            elif mark is not None and train_s - mark[0] >= a.warmup_s:
+                rate = (steps - mark[1]) / (train_s - mark[0])
+                horizon = steps + int(rate * (budget - train_s))
+                tx = make_optimizer(optax.linear_schedule(a.lr, 0.0, horizon), cfg.ppo.max_grad_norm)
+                state = state.replace(train=state.train.replace(tx=tx))
+                print(f"anneal: lr reaches 0 after {horizon} optimizer steps", flush=True)
         if train_s >= next_eval or train_s >= budget:
             record(updates, train_s)
             next_eval += a.eval_every_s
@@ -101,6 +131,7 @@ def main() -> None:
         "jax": jax.__version__,
         "config": cfg.to_dict(),
         "budget_minutes": a.minutes,
+        "anneal_horizon_optimizer_steps": horizon,
         "seed": a.seed,
         "curve": curve,
         "final": curve[-1],

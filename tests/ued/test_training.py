@@ -180,3 +180,20 @@ def test_paired_trains_protagonist_antagonist_and_teacher():
     assert changed(state.train, after.train) and changed(state.antagonist, after.antagonist)
     assert changed(state.teacher, after.teacher)
     assert np.isfinite(float(metrics["regret"])) and float(metrics["level_walls"]) <= 6
+
+
+def test_unrolled_loops_compute_the_same_update():
+    """``unroll`` only changes how many time steps run per loop iteration, not the result."""
+    from openended.ued.train import Trainer
+
+    results = []
+    for unroll in (1, 4):
+        trainer = Trainer(tiny("dr", unroll=unroll))
+        state = trainer.init(jax.random.PRNGKey(0))
+        for _ in range(2):
+            state, metrics = trainer.step(state)
+        results.append((state.train.params, metrics["episode_return"]))
+    (p1, r1), (p4, r4) = results
+    np.testing.assert_allclose(r1, r4, rtol=1e-5)
+    for a, b in zip(jax.tree_util.tree_leaves(p1), jax.tree_util.tree_leaves(p4), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)

@@ -103,6 +103,9 @@ class UEDConfig(Config):
     eval_levels: tuple[str, ...] = param(HELD_OUT, "held-out prefab mazes (the 8 standard ones)")
     log_every: int = param(10, "log training metrics every N updates", ge=1)
     checkpoint_every: int = param(500, "checkpoint every N updates", ge=1)
+    unroll: int = param(
+        1, "time steps per loop iteration in rollouts and the LSTM (speed only, same results)", ge=1
+    )
     devices: int | None = param(
         None, "devices to train on, data-parallel over environments (none: all visible)", ge=1
     )

@@ -67,7 +67,9 @@ class Trainer:
         self.batch_sharding = NamedSharding(self.mesh, PartitionSpec("data"))
         self.replicated = NamedSharding(self.mesh, PartitionSpec())
         self.env = Maze(max_steps=cfg.max_episode_steps)
-        self.network = ActorCritic(num_actions=self.env.num_actions, lstm_features=cfg.ppo.lstm_features)
+        self.network = ActorCritic(
+            num_actions=self.env.num_actions, lstm_features=cfg.ppo.lstm_features, unroll=cfg.unroll
+        )
         p = cfg.plr
         self.sampler = LevelSampler(
             p.capacity,
@@ -132,7 +134,7 @@ class Trainer:
         start = RolloutCarry(
             obs, env_state, initial_carry(cfg.num_envs, cfg.ppo.lstm_features), jnp.ones(cfg.num_envs, bool)
         )
-        _, traj, last_value = rollout(key, train, self.env, start, cfg.num_steps)
+        _, traj, last_value = rollout(key, train, self.env, start, cfg.num_steps, cfg.unroll)
         advantages, targets = gae(
             traj.reward, traj.value, traj.done, last_value, cfg.ppo.gamma, cfg.ppo.gae_lambda
         )
