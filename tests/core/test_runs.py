@@ -93,3 +93,13 @@ def test_tensorboard_events(tmp_path):
         run.log(1, loss=0.25)
     events = list((tmp_path / "tb" / "tensorboard").glob("events.out.tfevents.*"))
     assert events and events[0].stat().st_size > 0
+
+
+def test_provenance_names_the_commit_the_caller_shipped(monkeypatch):
+    from openended.core.runs import provenance
+
+    monkeypatch.setenv("OPENENDED_COMMIT", "abc123")
+    p = provenance()
+    assert p["commit"] == "abc123" and "OPENENDED_COMMIT" in p["note"] and p["dirty"] is None
+    monkeypatch.delenv("OPENENDED_COMMIT")
+    assert provenance()["commit"] != "abc123"

@@ -47,22 +47,25 @@ class RunError(RuntimeError):
 def provenance() -> dict[str, Any]:
     """Where and from what code a measurement was taken: commit, host, python, date."""
     root = Path(openended.__file__).resolve().parent
-    commit, dirty = None, None
-    with suppress(OSError, subprocess.SubprocessError):
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10, check=True
-        ).stdout.strip()
-        status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout
-        dirty = bool(status.strip())
-    if commit is None:  # a copy without .git (e.g. a remote GPU machine): the caller may say which commit
-        commit = os.environ.get("OPENENDED_COMMIT")
+    # a copy of a commit's tree shipped elsewhere (e.g. a remote GPU machine) may carry a stale .git: the
+    # caller's OPENENDED_COMMIT, when set, names the code that actually ran
+    commit, dirty, note = os.environ.get("OPENENDED_COMMIT"), None, None
+    if commit:
+        note = "run on a copy of this commit's tree (OPENENDED_COMMIT)"
+    else:
+        with suppress(OSError, subprocess.SubprocessError):
+            commit = subprocess.run(
+                ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10, check=True
+            ).stdout.strip()
+            status = subprocess.run(
+                ["git", "status", "--porcelain", "--untracked-files=no"],
+                cwd=root,
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=True,
+            ).stdout
+            dirty = bool(status.strip())
     return {
         "openended": openended.__version__,
         "commit": commit,
@@ -72,6 +75,7 @@ def provenance() -> dict[str, Any]:
         "platform": platform.platform(),
         "machine": platform.machine(),
         "cpu_count": os.cpu_count(),
+        **({"note": note} if note else {}),
     }
 
 
