@@ -3,11 +3,13 @@ import pytest
 
 from openended.core.scores import (
     completed_episodes,
+    discounted_episode_returns,
     episode_returns,
     group_return_variance,
     learnability,
     max_episode_return,
     max_mc,
+    oracle_regret,
     positive_value_loss,
     rollout_score,
 )
@@ -58,6 +60,18 @@ def test_learnability_and_group_variance():
     np.testing.assert_allclose(group_return_variance(np.array([[1.0, 3.0], [2.0, 2.0]])), [1.0, 0.0])
 
 
+def test_discounted_returns_and_oracle_regret_by_hand():
+    # env 0: episodes [r=0, r=1] and [r=2]; the step after the last done is incomplete. env 1: never done.
+    rewards = np.array([[0.0, 5.0], [1.0, 0.0], [2.0, 0.0], [7.0, 0.0]])
+    dones = np.array([[False, False], [True, False], [True, False], [False, False]])
+    returns, valid = discounted_episode_returns(rewards, dones, 0.5)
+    np.testing.assert_allclose(returns[:2, 0], [0.0 + 0.5 * 1.0, 2.0])
+    assert valid[:, 0].tolist() == [True, True, False, False] and not valid[:, 1].any()
+    regret = oracle_regret(np.array([1.0, 1.0]), rewards, dones, 0.5)
+    np.testing.assert_allclose(regret[0], 1.0 - (0.5 + 2.0) / 2)
+    assert regret[1] == -np.inf
+
+
 def test_jit_compiled_jax_matches_numpy():
     jax = pytest.importorskip("jax")
     jnp = jax.numpy
@@ -65,6 +79,11 @@ def test_jit_compiled_jax_matches_numpy():
     values = rng.normal(size=(50, 6)).astype(np.float32)
     dones = rng.uniform(size=(50, 6)) < 0.1
     dones[:, 0] = False  # one env never finishes
+    np.testing.assert_allclose(
+        np.asarray(jax.jit(lambda r, d: oracle_regret(2.0, r, d, 0.9, xp=jnp))(values, dones)),
+        oracle_regret(2.0, values, dones, 0.9),
+        rtol=1e-5,
+    )
     f = jax.jit(lambda v, d, m: (positive_value_loss(v, d, xp=jnp), max_mc(v, d, m, xp=jnp)))
     pvl, mmc = f(values, dones, jnp.ones(6))
     np.testing.assert_allclose(np.asarray(pvl), positive_value_loss(values, dones), rtol=1e-5)

@@ -222,9 +222,15 @@ def from_dict(cls: type[C], data: Mapping[str, Any], prefix: str = "") -> C:
     if unknown:
         raise ConfigError(f"{prefix}{unknown[0]}", f"unknown field (known: {', '.join(sorted(names))})")
     kwargs: dict[str, Any] = {}
+    fields = {f.name: f for f in dataclasses.fields(cls)}
     for name, value in data.items():
         tp = hints[name]
         if _is_config(tp):
+            # a partial nested mapping overrides *this* class's default for the section, which may differ
+            # from the section class's own defaults (a preset subclass)
+            factory = fields[name].default_factory
+            if isinstance(value, Mapping) and factory is not dataclasses.MISSING:
+                value = _merge(to_dict(factory()), value)
             kwargs[name] = from_dict(tp, value, f"{prefix}{name}.")
         else:
             try:
@@ -235,6 +241,13 @@ def from_dict(cls: type[C], data: Mapping[str, Any], prefix: str = "") -> C:
         return cls(**kwargs)
     except ConfigError as err:
         raise err.within(prefix) from None
+
+
+def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, Mapping) and isinstance(out.get(k), Mapping) else v
+    return out
 
 
 def to_dict(cfg: Config) -> dict[str, Any]:

@@ -4,7 +4,8 @@
 - MaxMC (Jiang et al. 2021, robust PLR): time-average of ``R_max - V(s_t)``, ``R_max`` the highest return
   ever achieved on the level;
 - learnability ``p (1 - p)`` for success rate ``p`` (Tzannetos et al. 2023; Rutherford et al. 2024, SFL);
-- group-return variance, the spread of returns of several attempts at one task (ExIt's selection signal).
+- group-return variance, the spread of returns of several attempts at one task (ExIt's selection signal);
+- oracle regret ``V*(θ) − discounted return`` where the optimal value is known (ReMiDi's toy domains).
 
 Rollout scores follow JaxUED: average over each *completed* episode's time steps, then over the rollout's
 completed episodes; a rollout without a completed episode scores ``-inf``. Rollout arrays have time on axis
@@ -61,6 +62,28 @@ def episode_returns(rewards: Any, dones: Any, xp: Any = np) -> tuple[Any, Any]:
     """Undiscounted returns of the completed episodes of a rollout, and their validity mask."""
     sums, _, valid = completed_episodes(rewards, dones, xp)
     return sums, valid
+
+
+def discounted_episode_returns(rewards: Any, dones: Any, gamma: float, xp: Any = np) -> tuple[Any, Any]:
+    """Returns of the completed episodes discounted from each episode's first step (``γ^i`` for its ``i``-th
+    reward), and their validity mask."""
+    rewards = xp.asarray(rewards, dtype=xp.float32)
+    dones = xp.asarray(dones, dtype=bool)
+    horizon = rewards.shape[0]
+    t = xp.arange(horizon).reshape((horizon,) + (1,) * (rewards.ndim - 1))
+    sums, lengths, valid = completed_episodes(rewards * gamma**t, dones, xp)
+    ends = xp.sort(xp.where(dones, t, horizon), axis=0)
+    starts = xp.where(valid, ends - lengths + 1, 0)
+    return xp.where(valid, sums / gamma**starts, 0.0), valid
+
+
+def oracle_regret(optimal_value: Any, rewards: Any, dones: Any, gamma: float, xp: Any = np) -> Any:
+    """Regret against an oracle: ``V*(θ)`` minus the mean discounted return of the rollout's completed
+    episodes (ReMiDi's ``perfect_regret``); ``-inf`` where no episode completed."""
+    returns, valid = discounted_episode_returns(rewards, dones, gamma, xp)
+    n = xp.sum(valid, axis=0)
+    mean = xp.sum(returns, axis=0) / xp.maximum(n, 1)
+    return xp.where(n > 0, xp.asarray(optimal_value) - mean, -xp.inf)
 
 
 def max_episode_return(rewards: Any, dones: Any, previous_max: Any, xp: Any = np) -> Any:

@@ -1,4 +1,4 @@
-"""Commands of the UED suite: ``openended ued train | eval | render``."""
+"""Commands of the UED suite: ``openended ued train | remidi | eval | render``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from openended.core.commands import Experiment, add_run_command, execute
 from openended.core.report import Report
 from openended.core.runs import Run, RunError, latest_checkpoint, load_config, read_meta, read_metrics
 from openended.systems import TourEntry
-from openended.ued.config import PLRConfig, PPOConfig, UEDConfig
+from openended.ued.config import PLRConfig, PPOConfig, ReMiDiRunConfig, UEDConfig
 
 EASY_EVAL = ("Corridor", "SmallRoom", "Detour", "OpenRoom")
 
@@ -54,6 +54,28 @@ def _sections(report: Report, run_dir: Path) -> None:
 
 
 EXPERIMENT = Experiment("ued", UEDConfig, _train, _sections)
+
+
+def _flag_sections(report: Report, run_dir: Path) -> None:
+    """Learning curves on the domain's two kinds of level (e.g. shown vs hidden levers)."""
+    from openended.core.report import curves_figure
+
+    _sections(report, run_dir)
+    rows = [r for r in read_metrics(run_dir) if "random_solve_rate" in r]
+    keys = sorted(k for k in (rows[-1] if rows else {}) if k.startswith("return/"))
+    if not keys:
+        return
+    report.section("Levels where minimax regret gives no incentive, and all levels")
+    report.figure(
+        curves_figure(rows, [*keys, "random_return", "random_solve_rate"]),
+        caption="mean first-episode return on fresh DR levels of the domain, by kind of level, and overall",
+    )
+    report.table(
+        [{"metric": k, "first": rows[0].get(k), f"update {rows[-1]['step']}": rows[-1].get(k)} for k in keys]
+    )
+
+
+REMIDI = Experiment("ued", ReMiDiRunConfig, _train, _flag_sections)
 
 
 def tour_config() -> UEDConfig:
@@ -137,6 +159,12 @@ def _render(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     add_run_command(
         sub, EXPERIMENT, "train a student with DR, PLR, PLR⊥, ACCEL or PAIRED on the maze", name="train"
+    )
+    add_run_command(
+        sub,
+        REMIDI,
+        "ReMiDi (or PLR⊥/DR) on the lever game, T-maze mix or blindfold maze, with oracle regret",
+        name="remidi",
     )
     p = sub.add_parser(
         "eval",

@@ -10,7 +10,21 @@ from openended.core.config import Config, ConfigError, param
 from openended.core.replay import Prioritization
 from openended.ued.prefabs import HELD_OUT, PREFABS
 
-Algorithm = Literal["dr", "plr", "robust_plr", "accel", "paired"]
+Algorithm = Literal["dr", "plr", "robust_plr", "accel", "paired", "remidi"]
+
+
+DomainName = Literal["maze", "lever", "tmaze", "blindfold"]
+
+
+@dataclass(frozen=True)
+class DomainConfig(Config):
+    """The UPOMDP to train on (ReMiDi's toy domains: Beukman et al. 2024, repository defaults)."""
+
+    name: DomainName = param("maze", "domain: maze, lever, tmaze (T-maze/maze mix) or blindfold")
+    levers: int = param(25, "levers of the lever game (ReMiDi's code default; its README says 64)", ge=2)
+    hidden_prob: float = param(0.5, "lever game: probability that DR hides the correct lever", ge=0, le=1)
+    tmaze_prob: float = param(0.5, "tmaze: chance that a DR level is a T-maze (ReMiDi: 0.5)", ge=0, le=1)
+    blind_prob: float = param(0.5, "blindfold: chance that a DR level is blind (ReMiDi: 0.5)", ge=0, le=1)
 
 
 @dataclass(frozen=True)
@@ -35,7 +49,9 @@ class PLRConfig(Config):
     """The level buffer (JaxUED maze_plr: MaxMC, 4000 levels, replay 0.8, staleness 0.3, rank T=0.3,
     minimum fill 0.5, duplicates merged)."""
 
-    score: Literal["max_mc", "pvl", "learnability"] = param("max_mc", "level score function")
+    score: Literal["max_mc", "pvl", "learnability", "oracle"] = param(
+        "max_mc", "level score function (oracle: V* minus discounted return, where the domain knows V*)"
+    )
     capacity: int = param(4000, "buffer size", ge=1)
     replay_prob: float = param(
         0.8, "probability of a replay step once the buffer is filled enough", ge=0.0, le=1.0
@@ -79,6 +95,16 @@ class PAIREDConfig(Config):
 
 
 @dataclass(frozen=True)
+class ReMiDiConfig(Config):
+    """ReMiDi's sequence of level buffers (Beukman et al. 2024; the repository's maze scripts: 4 buffers, 1000
+    updates each, 256 levels per buffer; lever scripts: 2 buffers, 500 updates, 32 levels). Each buffer has
+    ``plr.capacity`` levels and the PLR⊥ settings of ``plr``."""
+
+    buffers: int = param(4, "number K of level buffers used in sequence", ge=1)
+    steps_per_buffer: int = param(1000, "updates on a buffer before moving to the next", ge=1)
+
+
+@dataclass(frozen=True)
 class UEDConfig(Config):
     """Unsupervised environment design on the 13×13 maze.
 
@@ -109,18 +135,45 @@ class UEDConfig(Config):
     devices: int | None = param(
         None, "devices to train on, data-parallel over environments (none: all visible)", ge=1
     )
+    domain: DomainConfig = field(default_factory=DomainConfig)
     ppo: PPOConfig = field(default_factory=PPOConfig)
     plr: PLRConfig = field(default_factory=PLRConfig)
     accel: ACCELConfig = field(default_factory=ACCELConfig)
     paired: PAIREDConfig = field(default_factory=PAIREDConfig)
+    remidi: ReMiDiConfig = field(default_factory=ReMiDiConfig)
 
     def validate(self) -> None:
         unknown = [n for n in self.eval_levels if n not in PREFABS]
         if unknown or not self.eval_levels:
             raise ConfigError("eval_levels", f"unknown or empty: {unknown}; known: {', '.join(PREFABS)}")
+        if self.domain.name != "maze" and self.algorithm in ("accel", "paired"):
+            raise ConfigError("algorithm", f"{self.algorithm} edits mazes; {self.domain.name!r} has none")
         if self.devices is not None and self.num_envs % self.devices:
             raise ConfigError("devices", f"{self.devices} must divide num_envs ({self.num_envs})")
         if self.num_envs % self.ppo.minibatches:
             raise ConfigError(
                 "ppo.minibatches", f"{self.ppo.minibatches} must divide num_envs ({self.num_envs})"
             )
+
+
+@dataclass(frozen=True)
+class ReMiDiRunConfig(UEDConfig):
+    """``openended ued remidi``: the flags shared by ReMiDi's scripts (oracle regret, lr 1e-3 annealed, no
+    entropy bonus, GAE λ 0.95, rank temperature 1.0, replay 0.8, 25 walls) on the lever game with its lever
+    script's settings (2 buffers of 32 levels, 500 updates each, 5000 updates). The T-maze and blindfold
+    scripts use 4 buffers of 256 levels, 1000 updates each, 30 000 updates: ``--domain.name tmaze
+    --remidi.buffers 4 --plr.capacity 256 --remidi.steps-per-buffer 1000 --num-updates 30000``. Compare
+    with ``--algorithm robust_plr`` (same regret source) and ``--algorithm dr``."""
+
+    algorithm: Algorithm = param("remidi", "UED algorithm")
+    num_updates: int = param(5000, "PPO updates (ReMiDi lever scripts)", ge=1)
+    eval_every: int = param(250, "evaluate every N updates", ge=1)
+    eval_random_levels: int = param(400, "fresh DR levels of the domain in each evaluation", ge=0)
+    domain: DomainConfig = field(default_factory=lambda: DomainConfig(name="lever"))
+    ppo: PPOConfig = field(
+        default_factory=lambda: PPOConfig(lr=1e-3, anneal_lr=True, ent_coef=0.0, gae_lambda=0.95)
+    )
+    plr: PLRConfig = field(
+        default_factory=lambda: PLRConfig(score="oracle", capacity=32, temperature=1.0, replay_prob=0.8)
+    )
+    remidi: ReMiDiConfig = field(default_factory=lambda: ReMiDiConfig(buffers=2, steps_per_buffer=500))

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 from openended.core.runs import Run
 from openended.core.serialize import save_tree
-from openended.ued import generators, prefabs
+from openended.ued import prefabs
 from openended.ued.config import UEDConfig
 from openended.ued.evaluate import evaluate_levels
 from openended.ued.level import Level, num_walls
@@ -29,27 +29,41 @@ def held_out_levels(cfg: UEDConfig) -> Level:
     return prefabs.load_many(cfg.eval_levels)
 
 
-def random_eval_levels(cfg: UEDConfig) -> Level | None:
+def random_eval_levels(trainer: Trainer) -> Any:
+    """Fresh DR levels of the domain, the same for every evaluation of a run."""
+    cfg = trainer.cfg
     if cfg.eval_random_levels == 0:
         return None
     keys = jax.random.split(jax.random.PRNGKey(10_000 + cfg.seed), cfg.eval_random_levels)
-    return jax.vmap(lambda k: generators.sample_level(k, cfg.n_walls))(keys)
+    return jax.vmap(trainer.domain.sample_level)(keys)
 
 
 def evaluate(trainer: Trainer, state: UEDState, key: jax.Array) -> dict[str, float]:
-    """Mean solve rate and return on the held-out mazes (and per maze), and on fresh DR levels."""
-    cfg = trainer.cfg
+    """Mean solve rate and return on the held-out mazes (and per maze), where the domain has mazes; on fresh
+    DR levels of the domain, split by the domain's flag (e.g. ``solve/shown``, ``solve/hidden``)."""
+    cfg, domain = trainer.cfg, trainer.domain
     k1, k2 = jax.random.split(key)
-    solved, returns = evaluate_levels(
-        k1, state.train, trainer.env, held_out_levels(cfg), cfg.eval_attempts, cfg.ppo.lstm_features
-    )
-    rates = np.asarray(solved).mean(axis=1)
-    out = {HELD_OUT_KEY: float(rates.mean()), "heldout_return": float(np.asarray(returns).mean())}
-    out.update({f"solve/{name}": float(r) for name, r in zip(cfg.eval_levels, rates, strict=True)})
-    levels = random_eval_levels(cfg)
+    out: dict[str, float] = {}
+    if domain.from_maze is not None:
+        levels = jax.vmap(domain.from_maze)(held_out_levels(cfg))
+        solved, returns = evaluate_levels(
+            k1, state.train, trainer.env, levels, cfg.eval_attempts, cfg.ppo.lstm_features
+        )
+        rates = np.asarray(solved).mean(axis=1)
+        out.update({HELD_OUT_KEY: float(rates.mean()), "heldout_return": float(np.asarray(returns).mean())})
+        out.update({f"solve/{name}": float(r) for name, r in zip(cfg.eval_levels, rates, strict=True)})
+    levels = random_eval_levels(trainer)
     if levels is not None:
         solved, returns = evaluate_levels(k2, state.train, trainer.env, levels, 1, cfg.ppo.lstm_features)
-        out["random_solve_rate"] = float(np.asarray(solved).mean())
+        solved, returns = np.asarray(solved)[:, 0], np.asarray(returns)[:, 0]
+        out["random_solve_rate"] = float(solved.mean())
+        out["random_return"] = float(returns.mean())
+        if domain.name != "maze":
+            flag = np.asarray(jax.vmap(domain.flag)(levels))
+            for name, part in zip(domain.flag_names, (flag, ~flag), strict=True):
+                if part.any():
+                    out[f"solve/{name}"] = float(solved[part].mean())
+                    out[f"return/{name}"] = float(returns[part].mean())
     return out
 
 
@@ -62,6 +76,10 @@ def from_checkpoint(template: UEDState, saved: dict[str, Any]) -> UEDState:
 
 
 def make_trainer(cfg: UEDConfig) -> Trainer:
+    if cfg.algorithm == "remidi":
+        from openended.ued.remidi import ReMiDiTrainer
+
+        return ReMiDiTrainer(cfg)
     if cfg.algorithm == "paired":
         from openended.ued.paired import PAIREDTrainer
 
@@ -99,7 +117,7 @@ def train(run: Run) -> UEDState:
                 clock = time.perf_counter()
             if done % cfg.eval_every == 0 or done == cfg.num_updates:
                 row.update(evaluate(trainer, state, jax.random.fold_in(eval_key, done)))
-                bar.set_postfix(heldout=f"{row[HELD_OUT_KEY]:.2f}")
+                bar.set_postfix(solve=f"{row.get(HELD_OUT_KEY, row.get('random_solve_rate', 0.0)):.2f}")
             if row:
                 run.log(done, env_steps=done * steps_per_update, **row)
             if done % cfg.checkpoint_every == 0 or done == cfg.num_updates:
@@ -147,10 +165,17 @@ def write_artifacts(run: Run, trainer: Trainer, state: UEDState) -> None:
         ax.set_ylabel("solve rate")
         ax.set_title(f"held-out solve rate at update {last['step']} (mean {last[HELD_OUT_KEY]:.2f})")
         fig.savefig(run.artifact("heldout_solve_rates.png"), dpi=110)
+    if trainer.domain.from_maze is None:
+        return
     levels_figure(held_out_levels(trainer.cfg), list(trainer.cfg.eval_levels)).savefig(
         run.artifact("heldout_mazes.png"), dpi=80
     )
-    if not trainer.uses_buffer or int(state.sampler.size) == 0:
+    if (
+        not trainer.uses_buffer
+        or trainer.domain.name != "maze"
+        or trainer.cfg.algorithm == "remidi"
+        or int(state.sampler.size) == 0
+    ):
         return
     stats = buffer_statistics(trainer, state)
     save_tree(run.artifact("buffer_stats.npz"), stats)

@@ -1,6 +1,7 @@
 """The reference maze actor-critic (JaxUED / minimax): Conv(16, 3×3, VALID) over the 5×5×3 view, a Dense(5)
 embedding of the one-hot direction, an LSTM(256) whose state resets at episode starts, and separate
-Dense(32)-ReLU heads for the 7-way policy and the value. Inputs are time-major: ``(T, B, ...)``."""
+Dense(32)-ReLU heads for the 7-way policy and the value. Inputs are time-major: ``(T, B, ...)``. Flat
+observations (the lever game) skip the convolution."""
 
 from __future__ import annotations
 
@@ -39,7 +40,10 @@ class ActorCritic(nn.Module):
         """``image`` (T, B, 5, 5, 3), ``direction`` (T, B), ``reset`` (T, B) -> carry, logits (T, B, A),
         value (T, B)."""
         t, b = image.shape[:2]
-        x = nn.relu(nn.Conv(16, (3, 3), padding="VALID")(image.astype(jnp.float32) / 10.0))
+        if image.ndim == 5:  # a maze view
+            x = nn.relu(nn.Conv(16, (3, 3), padding="VALID")(image.astype(jnp.float32) / 10.0))
+        else:  # a flat observation (the lever game's one-hot) goes straight to the LSTM
+            x = image.astype(jnp.float32)
         x = x.reshape(t, b, -1)
         d = nn.relu(nn.Dense(5)(jax.nn.one_hot(direction, 4)))
         x = jnp.concatenate([x, d], axis=-1)

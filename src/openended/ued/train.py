@@ -25,9 +25,9 @@ from openended.core import scores as S
 from openended.core.replay import ReplayConfig
 from openended.ued import generators
 from openended.ued.config import UEDConfig
+from openended.ued.domains import make_domain
 from openended.ued.level import Level
 from openended.ued.level_sampler import LevelSampler, SamplerState
-from openended.ued.maze import Maze
 from openended.ued.network import ActorCritic, initial_carry
 from openended.ued.ppo import PPOHyper, RolloutCarry, Transition, gae, make_optimizer, rollout, update
 
@@ -66,7 +66,11 @@ class Trainer:
         self.mesh = Mesh(np.array(devices), ("data",))
         self.batch_sharding = NamedSharding(self.mesh, PartitionSpec("data"))
         self.replicated = NamedSharding(self.mesh, PartitionSpec())
-        self.env = Maze(max_steps=cfg.max_episode_steps)
+        self.domain = make_domain(cfg.domain, cfg.n_walls, cfg.max_episode_steps)
+        self.env = self.domain.env
+        self.new_level = self.domain.sample_level
+        if cfg.algorithm == "accel":  # ACCEL starts from (near-)empty mazes and lets mutation add walls
+            self.new_level = lambda k: generators.sample_level(k, cfg.accel.start_walls)
         self.network = ActorCritic(
             num_actions=self.env.num_actions, lstm_features=cfg.ppo.lstm_features, unroll=cfg.unroll
         )
@@ -82,13 +86,12 @@ class Trainer:
             cfg.ppo.clip_eps, cfg.ppo.vf_coef, cfg.ppo.ent_coef, cfg.ppo.epochs, cfg.ppo.minibatches
         )
         self.uses_buffer = cfg.algorithm in ("plr", "robust_plr", "accel")
-        self.new_level_walls = cfg.accel.start_walls if cfg.algorithm == "accel" else cfg.n_walls
         self.step = jax.jit(self._step)
 
     # -- construction ------------------------------------------------------------------------------
     def init(self, key: jax.Array) -> UEDState:
         k_params, k_level, key = jax.random.split(key, 3)
-        level = generators.sample_level(k_level, self.cfg.n_walls)
+        level = self.domain.sample_level(k_level)
         state = UEDState(
             train=self._init_student(k_params, level),
             sampler=self.sampler.init(level),
@@ -99,7 +102,7 @@ class Trainer:
         )
         return jax.device_put(state, self.replicated)
 
-    def _init_student(self, key: jax.Array, level: Level) -> TrainState:
+    def _init_student(self, key: jax.Array, level: Any) -> TrainState:
         """A fresh student (network parameters and optimizer), shaped by one observation of ``level``."""
         cfg = self.cfg
         obs, _ = self.env.reset_to_level(level)
@@ -141,11 +144,14 @@ class Trainer:
         return traj, advantages, targets
 
     def _scores(
-        self, traj: Transition, advantages: jax.Array, max_returns: jax.Array
+        self, traj: Transition, advantages: jax.Array, max_returns: jax.Array, levels: Any
     ) -> tuple[jax.Array, jax.Array]:
         """Level scores and updated best returns, per environment."""
         best = S.max_episode_return(traj.reward, traj.done, max_returns, xp=jnp)
-        if self.cfg.plr.score == "max_mc":
+        if self.cfg.plr.score == "oracle":
+            optimal = jax.vmap(lambda lv: self.domain.oracle_value(lv, self.cfg.ppo.gamma))(levels)
+            score = S.oracle_regret(optimal, traj.reward, traj.done, self.cfg.ppo.gamma, xp=jnp)
+        elif self.cfg.plr.score == "max_mc":
             score = S.max_mc(traj.value, traj.done, best, xp=jnp)
         elif self.cfg.plr.score == "pvl":
             score = S.positive_value_loss(advantages, traj.done, xp=jnp)
@@ -177,13 +183,11 @@ class Trainer:
     def _on_new(self, state: UEDState, key: jax.Array) -> tuple[UEDState, dict[str, jax.Array]]:
         cfg = self.cfg
         k_gen, k_roll, k_learn = jax.random.split(key, 3)
-        levels = jax.vmap(lambda k: generators.sample_level(k, self.new_level_walls))(
-            jax.random.split(k_gen, cfg.num_envs)
-        )
+        levels = jax.vmap(self.new_level)(jax.random.split(k_gen, cfg.num_envs))
         traj, adv, targets = self._rollout(k_roll, state.train, levels)
         sampler = state.sampler
         if self.uses_buffer:
-            score, best = self._scores(traj, adv, jnp.full(cfg.num_envs, -jnp.inf))
+            score, best = self._scores(traj, adv, jnp.full(cfg.num_envs, -jnp.inf), levels)
             sampler, _ = self.sampler.insert_batch(sampler, levels, score, best)
         train, info = state.train, self._no_learning()
         if cfg.algorithm in ("dr", "plr"):
@@ -196,7 +200,7 @@ class Trainer:
         sampler, idx = self.sampler.sample(state.sampler, k_sample, self.cfg.num_envs)
         levels = self.sampler.get(sampler, idx)
         traj, adv, targets = self._rollout(k_roll, state.train, levels)
-        score, best = self._scores(traj, adv, sampler.max_returns[idx])
+        score, best = self._scores(traj, adv, sampler.max_returns[idx], levels)
         sampler = self.sampler.update_batch(sampler, idx, score, best)
         train, info = self._learn(k_learn, state.train, traj, adv, targets)
         metrics = {**self._rollout_metrics(traj), **info, "branch": jnp.int32(REPLAY)}
@@ -216,7 +220,7 @@ class Trainer:
             lambda k, lv: generators.mutate_level(k, lv, cfg.accel.num_edits, cfg.accel.edit_probs)
         )(jax.random.split(k_mut, cfg.num_envs), parents)
         traj, adv, _ = self._rollout(k_roll, state.train, children)
-        score, best = self._scores(traj, adv, jnp.full(cfg.num_envs, -jnp.inf))
+        score, best = self._scores(traj, adv, jnp.full(cfg.num_envs, -jnp.inf), children)
         sampler, _ = self.sampler.insert_batch(state.sampler, children, score, best)
         metrics = {**self._rollout_metrics(traj), **self._no_learning(), "branch": jnp.int32(MUTATE)}
         return replace(state, sampler=sampler, mutate_next=jnp.zeros((), bool)), metrics
