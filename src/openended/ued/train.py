@@ -230,9 +230,10 @@ class Trainer:
         if self.uses_buffer:
             replay = self.sampler.should_replay(state.sampler, k_decide)
             branch = jnp.where(state.mutate_next, MUTATE, jnp.where(replay, REPLAY, NEW))
-            state, metrics = jax.lax.switch(
-                branch, [self._on_new, self._on_replay, self._on_mutate], state, k_branch
-            )
+            branches = [self._on_new, self._on_replay]
+            if self.cfg.algorithm == "accel":  # only ACCEL mutates (and only mazes can be mutated)
+                branches.append(self._on_mutate)
+            state, metrics = jax.lax.switch(branch, branches, state, k_branch)
         else:
             state, metrics = self._on_new(state, k_branch)
         metrics["buffer_size"] = state.sampler.size
