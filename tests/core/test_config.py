@@ -96,3 +96,11 @@ def test_bad_file(tmp_path):
     bad.write_text("temperature: -3\n")
     with pytest.raises(ConfigError, match="temperature"):
         resolve(Outer, bad)
+
+
+def test_nested_override_keeps_a_preset_subclass_section_defaults():
+    from openended.core.config import from_dict
+    from openended.ued.config import ReMiDiRunConfig
+
+    cfg = from_dict(ReMiDiRunConfig, {"ppo": {"lr": 3e-4}})
+    assert cfg.ppo.lr == 3e-4 and cfg.ppo.anneal_lr and cfg.ppo.gae_lambda == 0.95  # preset kept
