@@ -29,8 +29,7 @@ from flax import struct
 from flax.training.train_state import TrainState
 
 from openended.ued.level_sampler import SamplerState
-from openended.ued.network import initial_carry
-from openended.ued.ppo import Transition, update
+from openended.ued.ppo import Transition
 from openended.ued.train import NEW, REPLAY, Trainer
 
 
@@ -90,14 +89,14 @@ class ReMiDiTrainer(Trainer):
         self.steps_per_buffer = cfg.remidi.steps_per_buffer
 
     def init(self, key: jax.Array) -> ReMiDiState:  # type: ignore[override]
-        k_params, k_level, key = jax.random.split(key, 3)
-        level = self.domain.sample_level(k_level)
-        one = self.sampler.init(level)
+        base = super().init(key)
         state = ReMiDiState(
-            train=self._init_student(k_params, level),
-            sampler=jax.tree_util.tree_map(lambda x: jnp.repeat(x[None], self.num_buffers, axis=0), one),
-            key=key,
-            update=jnp.zeros((), jnp.int32),
+            train=base.train,
+            sampler=jax.tree_util.tree_map(
+                lambda x: jnp.repeat(x[None], self.num_buffers, axis=0), base.sampler
+            ),
+            key=base.key,
+            update=base.update,
             buffer=jnp.zeros((), jnp.int32),
             buffer_updates=jnp.zeros((), jnp.int32),
         )
@@ -151,8 +150,7 @@ class ReMiDiTrainer(Trainer):
         mask = post_divergence_mask(d, cfg.num_steps)
         score, best = self._scores(traj, adv, sampler.max_returns[idx], levels)
         sampler = self.sampler.update_batch(sampler, idx, score, best)
-        carry = initial_carry(cfg.num_envs, cfg.ppo.lstm_features)
-        train, info = update(k_learn, state.train, carry, traj, adv, targets, self.hyper, mask=mask)
+        train, info = self._learn(k_learn, state.train, traj, adv, targets, mask)
         metrics = {
             **self._rollout_metrics(traj),
             **info,

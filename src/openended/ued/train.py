@@ -162,9 +162,17 @@ class Trainer:
             score = jnp.where(n > 0, S.learnability(rate, xp=jnp), -jnp.inf)
         return score, best
 
-    def _learn(self, key: jax.Array, train: TrainState, traj: Transition, adv: jax.Array, targets: jax.Array):
+    def _learn(
+        self,
+        key: jax.Array,
+        train: TrainState,
+        traj: Transition,
+        adv: jax.Array,
+        targets: jax.Array,
+        mask: jax.Array | None = None,
+    ) -> tuple[TrainState, dict[str, jax.Array]]:
         carry = initial_carry(self.cfg.num_envs, self.cfg.ppo.lstm_features)
-        return update(key, train, carry, traj, adv, targets, self.hyper)
+        return update(key, train, carry, traj, adv, targets, self.hyper, mask=mask)
 
     @staticmethod
     def _rollout_metrics(traj: Transition) -> dict[str, jax.Array]:
