@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -21,6 +23,7 @@ from openended.ued.level import from_str
 from openended.ued.maze import FORWARD, GOAL, LEFT, RIGHT, Maze
 from openended.ued.ppo import Transition
 from openended.ued.remidi import divergence_step, post_divergence_mask
+from openended.ued.train import Trainer
 
 GAMMA = 0.9
 
@@ -182,3 +185,14 @@ def test_remidi_smoke_run_moves_to_the_next_buffer_and_rejects_consistent_levels
 def test_robust_plr_runs_on_a_toy_domain_with_oracle_regret(tmp_path):
     path = execute(REMIDI, tiny("lever", algorithm="robust_plr"), root=tmp_path, name="plr", report=False)
     assert read_metrics(path)[-1]["buffer_size"] > 0
+
+
+def test_oracle_scored_buffer_fills_when_rollouts_end_before_any_episode():
+    # rollouts of 4 steps on 250-step mazes: almost no episode completes, yet PLR⊥ must get levels to train on
+    cfg = replace(tiny("blindfold", algorithm="robust_plr"), num_steps=4, max_episode_steps=250, n_walls=0)
+    trainer = Trainer(cfg)
+    state = trainer.init(jax.random.PRNGKey(0))
+    state, _ = trainer._on_new(state, jax.random.PRNGKey(1))
+    n = min(cfg.num_envs, cfg.plr.capacity)
+    assert int(state.sampler.size) == n
+    assert bool(jnp.all(jnp.isfinite(state.sampler.scores[:n])))

@@ -8,7 +8,8 @@
 - oracle regret ``V*(θ) − discounted return`` where the optimal value is known (ReMiDi's toy domains).
 
 Rollout scores follow JaxUED: average over each *completed* episode's time steps, then over the rollout's
-completed episodes; a rollout without a completed episode scores ``-inf``. Rollout arrays have time on axis
+completed episodes; a rollout without a completed episode scores ``-inf`` (oracle regret excepted, see
+there). Rollout arrays have time on axis
 0 and any number of trailing batch axes. Like ``core.replay`` everything takes ``xp`` (numpy or jax.numpy).
 """
 
@@ -79,11 +80,17 @@ def discounted_episode_returns(rewards: Any, dones: Any, gamma: float, xp: Any =
 
 def oracle_regret(optimal_value: Any, rewards: Any, dones: Any, gamma: float, xp: Any = np) -> Any:
     """Regret against an oracle: ``V*(θ)`` minus the mean discounted return of the rollout's completed
-    episodes (ReMiDi's ``perfect_regret``); ``-inf`` where no episode completed."""
+    episodes (ReMiDi's ``perfect_regret``). A rollout (which starts at a level reset) with no completed
+    episode counts its open episode at the return earned so far, a lower bound, so the level scores an upper
+    bound on its regret rather than ``-inf``: with rollouts shorter than the time limit, a policy that never
+    finishes an episode would otherwise keep every level out of the buffer and PLR⊥ would never train."""
+    rewards = xp.asarray(rewards, dtype=xp.float32)
     returns, valid = discounted_episode_returns(rewards, dones, gamma, xp)
     n = xp.sum(valid, axis=0)
-    mean = xp.sum(returns, axis=0) / xp.maximum(n, 1)
-    return xp.where(n > 0, xp.asarray(optimal_value) - mean, -xp.inf)
+    t = xp.arange(rewards.shape[0]).reshape((rewards.shape[0],) + (1,) * (rewards.ndim - 1))
+    partial = xp.sum(rewards * gamma**t, axis=0)
+    mean = xp.where(n > 0, xp.sum(returns, axis=0) / xp.maximum(n, 1), partial)
+    return xp.asarray(optimal_value) - mean
 
 
 def max_episode_return(rewards: Any, dones: Any, previous_max: Any, xp: Any = np) -> Any:
