@@ -1,0 +1,330 @@
+"""Task datasets over LibriBrain runs: a sample list from :mod:`~openended.libribrain.tasks` and the runs'
+standardized MEG held in memory (or in a memory-mapped cache), so a window is one array slice.
+
+pnpl reads every window from HDF5 and standardizes it on each access; here each run is read and standardized
+once, which is where the speed comes from (``benchmarks/libribrain``). Items are ``(x, y)`` numpy pairs,
+``x`` float32 ``(channels, samples)``; :meth:`MEGDataset.batch` gathers many at once. Splits are always by
+run, never by window.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from openended.libribrain import tasks as T
+from openended.libribrain.constants import (
+    CLIP,
+    PREPROCESSING,
+    RUN_KEYS,
+    TEST_RUN_KEYS,
+    VALIDATION_RUN_KEYS,
+    RunKey,
+)
+from openended.libribrain.layout import DataError, events_path, h5_path, read_events, read_meg
+from openended.libribrain.standardize import ChannelStats
+
+
+def partition_keys(partition: str) -> list[RunKey]:
+    """The competition's run keys of a partition: validation and test are one Sherlock1 run each."""
+    if partition == "train":
+        held = set(VALIDATION_RUN_KEYS) | set(TEST_RUN_KEYS)
+        return [k for k in RUN_KEYS if k not in held]
+    if partition == "validation":
+        return list(VALIDATION_RUN_KEYS)
+    if partition == "test":
+        return list(TEST_RUN_KEYS)
+    raise ValueError(f"partition must be train, validation or test, got {partition!r}")
+
+
+def resolve_keys(
+    root: str | os.PathLike,
+    partition: str | None = None,
+    keys: Sequence[Sequence[str]] | None = None,
+    preprocessing: str | None = PREPROCESSING,
+    require_all: bool = False,
+) -> list[RunKey]:
+    """Run keys of a partition or an explicit list, keeping those present under ``root``. Missing runs are
+    an error with ``require_all``; otherwise they are skipped, but never all of them."""
+    if (partition is None) == (keys is None):
+        raise ValueError("give exactly one of partition or keys")
+    wanted: list[RunKey] = (
+        partition_keys(partition)
+        if partition is not None
+        else [(str(k[0]), str(k[1]), str(k[2]), str(k[3])) for k in keys or ()]
+    )
+    present = [
+        k for k in wanted if h5_path(root, k, preprocessing).is_file() and events_path(root, k).is_file()
+    ]
+    missing = [k for k in wanted if k not in present]
+    if not present or (missing and require_all):
+        shown = ", ".join("/".join(k) for k in missing[:5]) + (" …" if len(missing) > 5 else "")
+        raise DataError(
+            f"{len(missing)} of {len(wanted)} runs missing under {root} ({shown}); "
+            "`openended libribrain download` fetches the real data, `make-synthetic` writes a synthetic set"
+        )
+    return present
+
+
+@dataclass
+class Recording:
+    key: RunKey
+    data: np.ndarray  # standardized float32, channels × samples
+    sfreq: float
+    events: list
+
+
+class MEGDataset:
+    """Samples ``(run index, start sample, label)`` over standardized runs; subclasses define the samples."""
+
+    def __init__(
+        self,
+        root: str | os.PathLike,
+        partition: str | None = None,
+        keys: Sequence[Sequence[str]] | None = None,
+        *,
+        tmin: float = 0.0,
+        tmax: float = 0.5,
+        standardize: bool = True,
+        stats: ChannelStats | None = None,
+        clip: float | None = CLIP,
+        preprocessing: str | None = PREPROCESSING,
+        cache_dir: str | os.PathLike | None = None,
+    ) -> None:
+        self.root = Path(root)
+        self.keys = resolve_keys(root, partition, keys, preprocessing)
+        self.tmin, self.tmax = tmin, tmax
+        raw = []
+        for key in self.keys:
+            data, sfreq = read_meg(h5_path(root, key, preprocessing))
+            raw.append((key, data, sfreq, read_events(events_path(root, key))))
+        rates = {r[2] for r in raw}
+        if len(rates) != 1:
+            raise DataError(f"runs have different sample frequencies: {sorted(rates)}")
+        self.sfreq = rates.pop()
+        self.n_times = T.window_length(tmin, tmax, self.sfreq)
+        # statistics over the whole continuous runs, unless given (pass the training set's to val/test)
+        self.stats = stats
+        if standardize and stats is None:
+            self.stats = ChannelStats.pooled([ChannelStats.of(d) for _, d, _, _ in raw])
+        self.recordings = []
+        for key, data, sfreq, events in raw:
+            if standardize and self.stats is not None:
+                data = self._standardized(key, data, clip, cache_dir)
+            elif clip is not None:
+                data = np.clip(data, -clip, clip)
+            self.recordings.append(Recording(key, data, sfreq, events))
+        self.run_index = np.zeros(0, np.int64)
+        self.starts = np.zeros(0, np.int64)
+        self._collect()
+        if len(self.starts) == 0:
+            raise DataError(f"no samples in runs {self.keys}")
+
+    def _standardized(
+        self, key: RunKey, data: np.ndarray, clip: float | None, cache_dir: str | os.PathLike | None
+    ) -> np.ndarray:
+        assert self.stats is not None
+        if cache_dir is None:
+            return self.stats.apply(data, clip, out=data)
+        # memory-mapped cache for data larger than RAM: one .npy per run and statistics
+        digest = hashlib.sha1(self.stats.means.tobytes() + self.stats.stds.tobytes() + str(clip).encode())
+        path = Path(cache_dir) / f"{'_'.join(key)}-{digest.hexdigest()[:12]}.npy"
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp.npy")
+            np.save(tmp, self.stats.apply(data, clip, out=data))
+            os.replace(tmp, path)
+        return np.load(path, mmap_mode="r")
+
+    # -- samples ------------------------------------------------------------------------------
+    def _collect(self) -> None:
+        raise NotImplementedError
+
+    def label(self, i: int) -> np.ndarray | int:
+        raise NotImplementedError
+
+    @property
+    def labels(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def window(self, i: int) -> np.ndarray:
+        rec = self.recordings[int(self.run_index[i])]
+        s = int(self.starts[i])
+        x = rec.data[:, s : s + self.n_times]
+        if x.shape[1] < self.n_times:  # past the end of the run: zero-pad (see tasks)
+            x = np.pad(x, ((0, 0), (0, self.n_times - x.shape[1])))
+        return np.array(x, dtype=np.float32)
+
+    def __getitem__(self, i: int) -> tuple[np.ndarray, np.ndarray | int]:
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"index {i} out of range for {len(self)} samples")
+        i = int(i) % len(self)
+        return self.window(i), self.label(i)
+
+    def batch(self, indices: Sequence[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Windows ``(B, channels, samples)`` and labels of many samples."""
+        indices = np.asarray(indices, dtype=np.int64)
+        x = np.empty((len(indices), self.recordings[0].data.shape[0], self.n_times), np.float32)
+        for j, i in enumerate(indices):
+            rec = self.recordings[int(self.run_index[i])]
+            s = int(self.starts[i])
+            w = rec.data[:, s : s + self.n_times]
+            x[j, :, : w.shape[1]] = w
+            x[j, :, w.shape[1] :] = 0.0
+        return x, self.labels[indices]
+
+    @property
+    def onsets(self) -> np.ndarray:
+        return self.starts / self.sfreq
+
+
+class SpeechDataset(MEGDataset):
+    """Speech detection: fixed-stride windows over each run; label = the window's per-sample speech vector
+    (``centre_labels`` gives the middle sample's label, the reference model's target)."""
+
+    def __init__(
+        self,
+        root: str | os.PathLike,
+        partition: str | None = None,
+        keys: Sequence[Sequence[str]] | None = None,
+        *,
+        tmin: float = 0.0,
+        tmax: float = 0.8,
+        stride: int | None = None,
+        oversample_silence_jitter: int = 0,
+        enumeration: str = "competition",
+        **kw: object,
+    ) -> None:
+        self.stride = stride
+        self.jitter = oversample_silence_jitter
+        self.enumeration = enumeration
+        super().__init__(root, partition, keys, tmin=tmin, tmax=tmax, **kw)  # type: ignore[arg-type]
+
+    def _collect(self) -> None:
+        runs, starts, self.run_labels = [], [], []
+        for r, rec in enumerate(self.recordings):
+            labels = T.speech_labels(rec.events, rec.sfreq)
+            if labels is None:
+                labels = np.zeros(0, np.int8)
+            self.run_labels.append(labels)
+            if self.jitter > 0:
+                s = T.oversampled_window_starts(labels, self.n_times, self.jitter)
+            else:
+                s = T.speech_window_starts(labels, self.n_times, self.stride, self.enumeration)
+            # the data window starts tmin after the label window
+            runs.append(np.full(len(s), r))
+            starts.append(s)
+        self.label_starts = np.concatenate(starts) if starts else np.zeros(0, np.int64)
+        self.run_index = np.concatenate(runs).astype(np.int64) if runs else np.zeros(0, np.int64)
+        shift = int(self.tmin * self.sfreq)
+        self.starts = np.maximum(self.label_starts + shift, 0)
+        n = self.n_times
+        self._labels = (
+            np.stack(
+                [
+                    self.run_labels[r][s : s + n]
+                    for r, s in zip(self.run_index, self.label_starts, strict=True)
+                ]
+            )
+            if len(self.label_starts)
+            else np.zeros((0, n), np.int8)
+        )
+
+    def label(self, i: int) -> np.ndarray:
+        return self._labels[i]
+
+    @property
+    def labels(self) -> np.ndarray:
+        return self._labels
+
+    @property
+    def centre_labels(self) -> np.ndarray:
+        return self._labels[:, self.n_times // 2]
+
+
+class PhonemeDataset(MEGDataset):
+    """Phoneme classification: one window per phoneme onset (``tmin..tmax`` around it); label = class id."""
+
+    def _collect(self) -> None:
+        runs, starts, labels, onsets = [], [], [], []
+        for r, rec in enumerate(self.recordings):
+            on, lab = T.phoneme_samples(rec.events)
+            runs.append(np.full(len(on), r))
+            starts.append(np.array([T.window_start(o, self.tmin, rec.sfreq) for o in on], dtype=np.int64))
+            labels.append(lab)
+            onsets.append(on)
+        self.run_index = np.concatenate(runs).astype(np.int64)
+        self.starts = np.concatenate(starts)
+        self._labels = np.concatenate(labels)
+        self.event_onsets = np.concatenate(onsets)
+
+    def label(self, i: int) -> int:
+        return int(self._labels[i])
+
+    @property
+    def labels(self) -> np.ndarray:
+        return self._labels
+
+
+def average_groups(
+    labels: np.ndarray, group: int, drop_remaining: bool = False, order: np.ndarray | None = None
+) -> list[np.ndarray]:
+    """Indices of same-label groups for signal averaging, as the competition built them: walk the samples in
+    ``order`` (default index order), add each to its label's open group, close a group when it holds
+    ``group`` samples; leftover partial groups are appended per label (in first-seen order) unless
+    ``drop_remaining``."""
+    if group < 1:
+        raise ValueError(f"group size must be at least 1, got {group}")
+    order = np.arange(len(labels)) if order is None else np.asarray(order)
+    groups: list[np.ndarray] = []
+    partial: dict[int, list[int]] = {}
+    for i in order:
+        bucket = partial.setdefault(int(labels[i]), [])
+        bucket.append(int(i))
+        if len(bucket) == group:
+            groups.append(np.asarray(bucket))
+            partial[int(labels[i])] = []
+    if not drop_remaining:
+        groups.extend(np.asarray(b) for b in partial.values() if b)
+    return groups
+
+
+class AveragedDataset:
+    """Signal-averaged phoneme trials: each item is the mean of a same-label group of single trials."""
+
+    def __init__(
+        self,
+        base: PhonemeDataset,
+        group: int,
+        drop_remaining: bool = False,
+        shuffle_seed: int | None = None,
+    ) -> None:
+        order = None
+        if shuffle_seed is not None:
+            order = np.random.default_rng(shuffle_seed).permutation(len(base))
+        self.base = base
+        self.groups = average_groups(base.labels, group, drop_remaining, order)
+        self._labels = np.array([int(base.labels[g[0]]) for g in self.groups], dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.groups)
+
+    def __getitem__(self, i: int) -> tuple[np.ndarray, int]:
+        x, _ = self.base.batch(self.groups[i])
+        return x.mean(axis=0), int(self._labels[i])
+
+    @property
+    def labels(self) -> np.ndarray:
+        return self._labels
+
+    def batch(self, indices: Sequence[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        xs = [self[int(i)][0] for i in indices]
+        return np.stack(xs), self._labels[np.asarray(indices, dtype=np.int64)]

@@ -1,0 +1,64 @@
+"""Per-channel standardization as the competition did it: z-score with the mean and standard deviation over
+the *whole continuous runs* of a dataset (per-run statistics pooled, weighted by run length), then clipping to
+±10. Validation, test and holdout data should get the training statistics (``ChannelStats`` is passed
+along); the 2025 holdout was standardized with its own statistics instead, a known distribution shift, which
+:func:`instance_normalize` (per-window z-score) counters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from openended.libribrain.constants import CLIP
+
+
+@dataclass(frozen=True)
+class ChannelStats:
+    means: np.ndarray  # (channels,), float64
+    stds: np.ndarray  # (channels,), float64
+    n_samples: int
+
+    @classmethod
+    def of(cls, data: np.ndarray) -> ChannelStats:
+        """Statistics of one run (channels × samples), accumulated in float64."""
+        x = np.asarray(data, dtype=np.float64)
+        return cls(x.mean(axis=1), x.std(axis=1), x.shape[1])
+
+    @classmethod
+    def pooled(cls, parts: Sequence[ChannelStats]) -> ChannelStats:
+        """Mean and standard deviation of the concatenation of runs, from their own statistics."""
+        if not parts:
+            raise ValueError("no runs to compute channel statistics from")
+        n = np.array([p.n_samples for p in parts], dtype=np.float64)
+        means = np.stack([p.means for p in parts])
+        variances = np.stack([p.stds for p in parts]) ** 2
+        mean = np.average(means, axis=0, weights=n)
+        within = (variances * n[:, None]).sum(axis=0)
+        between = (((means - mean) ** 2) * n[:, None]).sum(axis=0)
+        return cls(mean, np.sqrt((within + between) / n.sum()), int(n.sum()))
+
+    def apply(self, data: np.ndarray, clip: float | None = CLIP, out: np.ndarray | None = None) -> np.ndarray:
+        """``clip((x - mean) / std)`` per channel, in float32. A flat channel (std 0) maps to 0."""
+        stds = np.where(self.stds > 0, self.stds, np.inf)
+        z = np.subtract(data, self.means[:, None].astype(np.float32), out=out, dtype=np.float32)
+        z /= stds[:, None].astype(np.float32)
+        if clip is not None:
+            np.clip(z, -clip, clip, out=z)
+        return z
+
+    def to_dict(self) -> dict[str, list[float] | int]:
+        return {"means": self.means.tolist(), "stds": self.stds.tolist(), "n_samples": self.n_samples}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ChannelStats:
+        return cls(np.asarray(d["means"], np.float64), np.asarray(d["stds"], np.float64), int(d["n_samples"]))
+
+
+def instance_normalize(x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """Per-window, per-channel z-score over time (the last axis)."""
+    mean = x.mean(axis=-1, keepdims=True)
+    std = x.std(axis=-1, keepdims=True)
+    return ((x - mean) / (std + eps)).astype(np.float32)

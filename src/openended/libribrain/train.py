@@ -1,0 +1,316 @@
+"""Training and evaluation of the baselines on LibriBrain-format data (real or synthetic).
+
+Speech: windows at ``stride`` over the training runs, target = the middle sample's label, BCE with label
+smoothing; evaluated by F1-macro over the windows' middle samples of the validation and test runs (stride
+0.1 s). Phoneme: trained on averages of ``group`` same-phoneme trials (signal averaging), evaluated on single
+trials and on ``eval_group`` averages. Early stopping on validation loss; the best epoch is evaluated.
+Checkpoints every epoch (model, optimizer, RNG, early-stopping state), so an interrupted run resumes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from openended.core.runs import Run
+from openended.libribrain.config import LibriBrainConfig
+from openended.libribrain.constants import PHONEME_CLASSES
+from openended.libribrain.dataset import AveragedDataset, MEGDataset, PhonemeDataset, SpeechDataset
+from openended.libribrain.models import build
+from openended.libribrain.standardize import instance_normalize
+from openended.libribrain.submission import f1_per_class
+from openended.libribrain.synthetic import SyntheticSpec, make_synthetic
+
+EVAL_STRIDE_S = 0.1
+
+
+@dataclass
+class Splits:
+    train: MEGDataset
+    validation: MEGDataset
+    test: MEGDataset | None
+
+
+def data_root(cfg: LibriBrainConfig, run: Run) -> Path:
+    if cfg.data_root:
+        return Path(cfg.data_root)
+    root = run.path / "data"
+    if not (root / "SYNTHETIC.md").is_file():
+        s = cfg.synthetic
+        spec = SyntheticSpec(
+            train_runs=s.train_runs,
+            run_s=s.run_s,
+            seed=s.seed,
+            phoneme_gain=s.phoneme_gain,
+            speech_gain=s.speech_gain,
+        )
+        make_synthetic(root, spec)
+    return root
+
+
+def load_splits(cfg: LibriBrainConfig, root: Path) -> Splits:
+    common: dict[str, Any] = {"tmin": cfg.tmin, "tmax": cfg.window_end}
+    if cfg.task == "speech":
+        train: MEGDataset = SpeechDataset(
+            root,
+            "train",
+            stride=cfg.stride,
+            oversample_silence_jitter=cfg.oversample_silence_jitter,
+            **common,
+        )
+        stride = max(1, int(EVAL_STRIDE_S * train.sfreq))
+        val: MEGDataset = SpeechDataset(root, "validation", stride=stride, stats=train.stats, **common)
+        test = _optional(lambda: SpeechDataset(root, "test", stride=stride, stats=train.stats, **common))
+    else:
+        train = PhonemeDataset(root, "train", **common)
+        val = PhonemeDataset(root, "validation", stats=train.stats, **common)
+        test = _optional(lambda: PhonemeDataset(root, "test", stats=train.stats, **common))
+    return Splits(train, val, test)
+
+
+def _optional(make: Any) -> Any:
+    from openended.libribrain.layout import DataError
+
+    try:
+        return make()
+    except DataError:
+        return None
+
+
+def targets(ds: Any, task: str) -> np.ndarray:
+    return ds.centre_labels if task == "speech" else ds.labels
+
+
+class Trainer:
+    def __init__(self, cfg: LibriBrainConfig, splits: Splits) -> None:
+        self.cfg = cfg
+        self.splits = splits
+        if cfg.threads:
+            torch.set_num_threads(cfg.threads)
+        torch.manual_seed(cfg.seed)
+        self.device = torch.device(
+            ("cuda" if torch.cuda.is_available() else "cpu") if cfg.device == "auto" else cfg.device
+        )
+        self.model = build(cfg.task, cfg.model, splits.train.n_times, cfg.dropout).to(self.device)
+        if cfg.task == "speech":
+            self.opt: torch.optim.Optimizer = torch.optim.AdamW(
+                self.model.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay
+            )
+        else:
+            self.opt = torch.optim.Adam(self.model.parameters(), lr=cfg.learning_rate)
+        self.rng = np.random.default_rng(cfg.seed)
+
+    # -- data --------------------------------------------------------------------------------
+    def train_set(self, epoch: int) -> Any:
+        cfg, train = self.cfg, self.splits.train
+        if cfg.task == "phoneme" and cfg.group > 1:
+            seed = cfg.seed + epoch if cfg.regroup_each_epoch else cfg.seed
+            return AveragedDataset(train, cfg.group, shuffle_seed=seed)  # type: ignore[arg-type]
+        return train
+
+    def tensor(self, x: np.ndarray) -> torch.Tensor:
+        if self.cfg.instance_norm:
+            x = instance_normalize(x)
+        return torch.from_numpy(x).to(self.device)
+
+    def loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        if self.cfg.task == "speech":
+            smooth = self.cfg.label_smoothing
+            target = y.float() * (1 - smooth) + smooth / 2
+            return nn.functional.binary_cross_entropy_with_logits(logits, target)
+        return nn.functional.cross_entropy(logits, y)
+
+    # -- loops -------------------------------------------------------------------------------
+    def train_epoch(self, epoch: int) -> float:
+        ds = self.train_set(epoch)
+        y_all = targets(ds, self.cfg.task) if not isinstance(ds, AveragedDataset) else ds.labels
+        order = self.rng.permutation(len(ds))
+        self.model.train()
+        total, n = 0.0, 0
+        for start in range(0, len(order), self.cfg.batch):
+            idx = order[start : start + self.cfg.batch]
+            if len(idx) < 2 and self.cfg.task == "speech":  # BatchNorm needs two samples
+                continue
+            x, _ = ds.batch(idx)
+            y = torch.from_numpy(np.asarray(y_all[idx])).long().to(self.device)
+            loss = self.loss(self.model(self.tensor(x)), y)
+            self.opt.zero_grad()
+            loss.backward()
+            self.opt.step()
+            total += float(loss.detach()) * len(idx)
+            n += len(idx)
+        return total / max(n, 1)
+
+    @torch.no_grad()
+    def predict(self, ds: Any, batch: int = 256) -> np.ndarray:
+        """Speech: P(speech) per window; phoneme: class probabilities per window."""
+        self.model.eval()
+        out = []
+        for start in range(0, len(ds), batch):
+            x, _ = ds.batch(np.arange(start, min(start + batch, len(ds))))
+            logits = self.model(self.tensor(x))
+            p = torch.sigmoid(logits) if self.cfg.task == "speech" else torch.softmax(logits, -1)
+            out.append(p.cpu().numpy())
+        return np.concatenate(out) if out else np.zeros(0)
+
+    @torch.no_grad()
+    def predict_array(self, x: np.ndarray, batch: int = 256) -> np.ndarray:
+        self.model.eval()
+        out = []
+        for a in range(0, len(x), batch):
+            logits = self.model(self.tensor(np.ascontiguousarray(x[a : a + batch], dtype=np.float32)))
+            p = torch.sigmoid(logits) if self.cfg.task == "speech" else torch.softmax(logits.double(), -1)
+            out.append(p.cpu().numpy())
+        return np.concatenate(out)
+
+    def evaluate(self, ds: Any, prefix: str) -> dict[str, Any]:
+        cfg = self.cfg
+        probs = self.predict(ds)
+        y = targets(ds, cfg.task) if not isinstance(ds, AveragedDataset) else ds.labels
+        if cfg.task == "speech":
+            pred = (probs >= cfg.threshold).astype(np.int64)
+            p1 = np.clip(probs, 1e-7, 1 - 1e-7)
+            loss = float(-np.mean(y * np.log(p1) + (1 - y) * np.log(1 - p1)))
+            n_classes = 2
+        else:
+            pred = probs.argmax(axis=1)
+            loss = float(-np.mean(np.log(np.clip(probs[np.arange(len(y)), y], 1e-12, None))))
+            n_classes = PHONEME_CLASSES
+        f1, present = f1_per_class(y, pred, n_classes)
+        return {
+            f"{prefix}/loss": loss,
+            f"{prefix}/f1_macro": float(f1.mean()),
+            f"{prefix}/f1_macro_present": float(f1[present].mean()) if present.any() else float("nan"),
+            f"{prefix}/accuracy": float(np.mean(pred == y)),
+            f"{prefix}/n": len(y),
+            "_per_class": f1,
+            "_confusion": np.bincount(y * n_classes + pred, minlength=n_classes**2).reshape(
+                n_classes, n_classes
+            ),
+        }
+
+    # -- checkpoints ---------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        opt = self.opt.state_dict()
+        return {
+            "model": {k: v.detach().cpu().numpy() for k, v in self.model.state_dict().items()},
+            "opt_state": {
+                str(k): {n: (t.cpu().numpy() if torch.is_tensor(t) else t) for n, t in s.items()}
+                for k, s in opt["state"].items()
+            },
+            "opt_groups": json.dumps(opt["param_groups"]),
+            "rng": json.dumps(self.rng.bit_generator.state),
+            "torch_rng": torch.get_rng_state().numpy(),
+        }
+
+    def load(self, state: dict[str, Any]) -> None:
+        self.model.load_state_dict({k: torch.from_numpy(np.asarray(v)) for k, v in state["model"].items()})
+        self.opt.load_state_dict(
+            {
+                "state": {
+                    int(k): {
+                        n: (torch.from_numpy(np.asarray(t)) if isinstance(t, np.ndarray) else t)
+                        for n, t in s.items()
+                    }
+                    for k, s in state["opt_state"].items()
+                },
+                "param_groups": json.loads(state["opt_groups"]),
+            }
+        )
+        self.rng.bit_generator.state = json.loads(state["rng"])
+        torch.set_rng_state(torch.from_numpy(np.asarray(state["torch_rng"], dtype=np.uint8)))
+
+
+def baselines(y: np.ndarray, n_classes: int, seed: int = 0) -> dict[str, float]:
+    """F1-macro of the naive (majority class) and chance (class-prior random) predictors on labels ``y``."""
+    majority = np.full_like(y, np.bincount(y, minlength=n_classes).argmax())
+    prior = np.bincount(y, minlength=n_classes) / len(y)
+    chance = np.random.default_rng(seed).choice(n_classes, size=len(y), p=prior)
+    return {
+        "naive": float(f1_per_class(y, majority, n_classes)[0].mean()),
+        "chance": float(f1_per_class(y, chance, n_classes)[0].mean()),
+    }
+
+
+def train(run: Run) -> None:
+    cfg: LibriBrainConfig = run.config  # type: ignore[assignment]
+    root = data_root(cfg, run)
+    splits = load_splits(cfg, root)
+    trainer = Trainer(cfg, splits)
+    start, best, best_loss, stale = 0, None, float("inf"), 0
+    restored = run.restore()
+    if restored is not None:
+        start, saved = restored
+        trainer.load(saved["trainer"])
+        best, best_loss, stale = saved.get("best"), float(saved["best_loss"]), int(saved["stale"])
+    run.log(
+        start,
+        event="data",
+        root=str(root),
+        train_runs=len(splits.train.keys),
+        train_samples=len(splits.train),
+        validation_samples=len(splits.validation),
+        test_samples=len(splits.test) if splits.test is not None else 0,
+    ) if restored is None else None
+    (run.artifact("channel_stats.json")).write_text(
+        json.dumps(splits.train.stats.to_dict() if splits.train.stats else {})
+    )
+    val_sets: list[tuple[str, Any]] = [("validation", splits.validation)]
+    if cfg.task == "phoneme" and cfg.eval_group > 1:
+        val_sets.append(
+            ("validation_avg", AveragedDataset(splits.validation, cfg.eval_group, shuffle_seed=cfg.seed))  # type: ignore[arg-type]
+        )
+    bar = run.progress(cfg.epochs, initial=start, desc=f"libribrain {cfg.task}")
+    for epoch in range(start, cfg.epochs):
+        loss = trainer.train_epoch(epoch)
+        metrics: dict[str, Any] = {"train/loss": loss}
+        for name, ds in val_sets:
+            metrics.update({k: v for k, v in trainer.evaluate(ds, name).items() if not k.startswith("_")})
+        run.log(epoch + 1, **metrics)
+        if metrics["validation/loss"] < best_loss:
+            best_loss, stale = metrics["validation/loss"], 0
+            best = trainer.state()["model"]
+        else:
+            stale += 1
+        run.save_checkpoint(
+            epoch + 1, {"trainer": trainer.state(), "best": best, "best_loss": best_loss, "stale": stale}
+        )
+        bar.update(1)
+        bar.set_postfix(loss=f"{loss:.3f}", val_f1=f"{metrics['validation/f1_macro']:.3f}")
+        if stale >= cfg.patience:
+            break
+    bar.close()
+    if best is not None:
+        trainer.model.load_state_dict({k: torch.from_numpy(np.asarray(v)) for k, v in best.items()})
+    torch.save(trainer.model.state_dict(), run.artifact("model.pt"))
+    finish(run, trainer, splits, val_sets)
+
+
+def finish(run: Run, trainer: Trainer, splits: Splits, val_sets: list[tuple[str, Any]]) -> None:
+    cfg = trainer.cfg
+    n_classes = 2 if cfg.task == "speech" else PHONEME_CLASSES
+    sets = list(val_sets)
+    if splits.test is not None:
+        sets.append(("test", splits.test))
+        if cfg.task == "phoneme" and cfg.eval_group > 1:
+            sets.append(("test_avg", AveragedDataset(splits.test, cfg.eval_group, shuffle_seed=cfg.seed)))  # type: ignore[arg-type]
+    final: dict[str, Any] = {"event": "final"}
+    detail = {}
+    for name, ds in sets:
+        result = trainer.evaluate(ds, name)
+        y = targets(ds, cfg.task) if not isinstance(ds, AveragedDataset) else ds.labels
+        base = baselines(np.asarray(y), n_classes, cfg.seed)
+        final.update({k: v for k, v in result.items() if not k.startswith("_")})
+        final.update({f"{name}/{k}_f1_macro": v for k, v in base.items()})
+        detail[name] = {
+            "per_class_f1": result["_per_class"].tolist(),
+            "confusion": result["_confusion"].tolist(),
+        }
+    run.log(int(run.metrics()[-1]["step"]) if run.metrics() else 0, **final)
+    run.artifact("evaluation.json").write_text(json.dumps(detail))
