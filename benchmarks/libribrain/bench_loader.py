@@ -1,0 +1,108 @@
+"""Windows per second of openended.libribrain vs pnpl on the same synthetic files (speech: 0.8 s windows at
+0.1 s stride; phoneme: 0.5 s onset windows), one pass in index order, each item a standardized float32
+window as a training loop would read it. Construction time (reading, statistics) is reported separately.
+
+    python benchmarks/libribrain/bench_loader.py [--runs 4] [--run-s 120]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+os.environ.setdefault("PNPL_REMOTE_CONSTANTS_DISABLED", "true")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import numpy as np
+
+from openended.core.runs import provenance
+from openended.libribrain.dataset import PhonemeDataset, SpeechDataset
+from openended.libribrain.synthetic import SyntheticSpec, make_synthetic
+
+
+def rate(ds, n: int | None = None, batch: int | None = None) -> float:
+    n = min(n or len(ds), len(ds))
+    start = time.perf_counter()
+    if batch:
+        for a in range(0, n, batch):
+            ds.batch(np.arange(a, min(a + batch, n)))
+    else:
+        for i in range(n):
+            ds[i]
+    return n / (time.perf_counter() - start)
+
+
+def timed(make):
+    start = time.perf_counter()
+    ds = make()
+    return ds, time.perf_counter() - start
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--runs", type=int, default=4)
+    p.add_argument("--run-s", type=float, default=120.0)
+    p.add_argument(
+        "--out", default=str(Path(__file__).resolve().parents[1] / "results" / "libribrain-loader.json")
+    )
+    a = p.parse_args()
+    warnings.simplefilter("ignore")
+    from pnpl.datasets import LibriBrainPhoneme, LibriBrainSpeech
+
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        ours_root, pnpl_root = Path(tmp, "ours"), Path(tmp, "pnpl")
+        keys = make_synthetic(ours_root, SyntheticSpec(train_runs=a.runs, run_s=a.run_s))[: a.runs]
+        shutil.copytree(ours_root, pnpl_root)
+        common = {"include_run_keys": keys, "download": False, "preload_files": False}
+        cases = {
+            "speech": (
+                lambda: SpeechDataset(ours_root, keys=keys, tmax=0.8, stride=25),
+                lambda pre: LibriBrainSpeech(
+                    str(pnpl_root), tmin=0.0, tmax=0.8, stride=25, preload_h5=pre, **common
+                ),
+            ),
+            "phoneme": (
+                lambda: PhonemeDataset(ours_root, keys=keys),
+                lambda pre: LibriBrainPhoneme(str(pnpl_root), tmin=0.0, tmax=0.5, preload_h5=pre, **common),
+            ),
+        }  # fmt: skip
+        for task, (ours_make, pnpl_make) in cases.items():
+            ours, t_ours = timed(ours_make)
+            pnpl_h5, t_pnpl = timed(lambda: pnpl_make(False))  # noqa: B023
+            pnpl_pre, t_pre = timed(lambda: pnpl_make(True))  # noqa: B023
+            assert len(ours) == len(pnpl_h5) or abs(len(ours) - len(pnpl_h5)) <= a.runs
+            r = {
+                "windows": len(ours),
+                "openended_items_per_s": rate(ours),
+                "openended_batched_per_s": rate(ours, batch=64),
+                "pnpl_items_per_s": rate(pnpl_h5),
+                "pnpl_preload_h5_items_per_s": rate(pnpl_pre),
+                "openended_construct_s": t_ours,
+                "pnpl_construct_s": t_pnpl,
+                "pnpl_preload_construct_s": t_pre,
+            }
+            r["speedup_vs_pnpl"] = r["openended_items_per_s"] / r["pnpl_items_per_s"]
+            r["speedup_vs_pnpl_preload_h5"] = r["openended_items_per_s"] / r["pnpl_preload_h5_items_per_s"]
+            results[task] = r
+            print(task, {k: round(v, 2) for k, v in r.items()}, flush=True)
+    out = {
+        "benchmark": "libribrain-loader",
+        "provenance": provenance(),
+        "device": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+        "data": {"runs": a.runs, "run_s": a.run_s, "synthetic": True},
+        "results": results,
+    }
+    Path(a.out).write_text(json.dumps(out, indent=2) + "\n")
+    print("wrote", a.out)
+
+
+if __name__ == "__main__":
+    main()
