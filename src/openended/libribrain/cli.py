@@ -132,7 +132,7 @@ def _trainer_from_run(run_dir: Path):  # type: ignore[no-untyped-def]
     splits = load_splits(cfg, Path(data["root"]))
     trainer = Trainer(cfg, splits)
     trainer.model.load_state_dict(torch.load(run_dir / "artifacts" / "model.pt", weights_only=True))
-    return cfg, splits, trainer
+    return cfg, splits, trainer, Path(data["root"])
 
 
 def _submit(args: argparse.Namespace) -> int:
@@ -143,7 +143,7 @@ def _submit(args: argparse.Namespace) -> int:
     from openended.libribrain.layout import read_meg
     from openended.libribrain.standardize import ChannelStats
 
-    cfg, splits, trainer = _trainer_from_run(Path(args.run_dir))
+    cfg, splits, trainer, root = _trainer_from_run(Path(args.run_dir))
     out = Path(args.out)
     if cfg.task == "speech":
         if args.holdout:
@@ -170,7 +170,6 @@ def _submit(args: argparse.Namespace) -> int:
             x = H.load_phoneme_holdout(args.holdout)
             expected, labels = PHONEME_HOLDOUT_PREDICTIONS, None
         else:  # emulate: the test run, own statistics, averaged groups, shuffled
-            root = Path(next(r for r in read_metrics(args.run_dir) if r.get("event") == "data")["root"])
             part = "test" if splits.test is not None else "validation"
             own = PhonemeDataset(root, part, tmin=cfg.tmin, tmax=cfg.window_end)
             x, labels = H.phoneme_holdout(own, args.group)

@@ -26,7 +26,7 @@ from openended.libribrain.constants import (
     VALIDATION_RUN_KEYS,
     RunKey,
 )
-from openended.libribrain.layout import DataError, events_path, h5_path, read_events, read_meg
+from openended.libribrain.layout import DataError, available_runs, events_path, h5_path, read_events, read_meg
 from openended.libribrain.standardize import ChannelStats
 
 
@@ -58,9 +58,7 @@ def resolve_keys(
         if partition is not None
         else [(str(k[0]), str(k[1]), str(k[2]), str(k[3])) for k in keys or ()]
     )
-    present = [
-        k for k in wanted if h5_path(root, k, preprocessing).is_file() and events_path(root, k).is_file()
-    ]
+    present = available_runs(root, wanted, preprocessing)
     missing = [k for k in wanted if k not in present]
     if not present or (missing and require_all):
         shown = ", ".join("/".join(k) for k in missing[:5]) + (" …" if len(missing) > 5 else "")
@@ -155,10 +153,13 @@ class MEGDataset:
     def __len__(self) -> int:
         return len(self.starts)
 
-    def window(self, i: int) -> np.ndarray:
-        rec = self.recordings[int(self.run_index[i])]
+    def _slice(self, i: int) -> np.ndarray:
+        """The stored samples of window ``i`` (shorter than ``n_times`` at the end of a run)."""
         s = int(self.starts[i])
-        x = rec.data[:, s : s + self.n_times]
+        return self.recordings[int(self.run_index[i])].data[:, s : s + self.n_times]
+
+    def window(self, i: int) -> np.ndarray:
+        x = self._slice(i)
         if x.shape[1] < self.n_times:  # past the end of the run: zero-pad (see tasks)
             x = np.pad(x, ((0, 0), (0, self.n_times - x.shape[1])))
         return np.array(x, dtype=np.float32)
@@ -174,9 +175,7 @@ class MEGDataset:
         indices = np.asarray(indices, dtype=np.int64)
         x = np.empty((len(indices), self.recordings[0].data.shape[0], self.n_times), np.float32)
         for j, i in enumerate(indices):
-            rec = self.recordings[int(self.run_index[i])]
-            s = int(self.starts[i])
-            w = rec.data[:, s : s + self.n_times]
+            w = self._slice(int(i))
             x[j, :, : w.shape[1]] = w
             x[j, :, w.shape[1] :] = 0.0
         return x, self.labels[indices]

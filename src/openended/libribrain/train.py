@@ -84,6 +84,8 @@ def _optional(make: Any) -> Any:
 
 
 def targets(ds: Any, task: str) -> np.ndarray:
+    """Training targets: the middle sample's label for speech windows, the class id for phonemes (single or
+    averaged trials)."""
     return ds.centre_labels if task == "speech" else ds.labels
 
 
@@ -129,7 +131,7 @@ class Trainer:
     # -- loops -------------------------------------------------------------------------------
     def train_epoch(self, epoch: int) -> float:
         ds = self.train_set(epoch)
-        y_all = targets(ds, self.cfg.task) if not isinstance(ds, AveragedDataset) else ds.labels
+        y_all = targets(ds, self.cfg.task)
         order = self.rng.permutation(len(ds))
         self.model.train()
         total, n = 0.0, 0
@@ -172,7 +174,7 @@ class Trainer:
     def evaluate(self, ds: Any, prefix: str) -> dict[str, Any]:
         cfg = self.cfg
         probs = self.predict(ds)
-        y = targets(ds, cfg.task) if not isinstance(ds, AveragedDataset) else ds.labels
+        y = targets(ds, cfg.task)
         if cfg.task == "speech":
             pred = (probs >= cfg.threshold).astype(np.int64)
             p1 = np.clip(probs, 1e-7, 1 - 1e-7)
@@ -249,15 +251,16 @@ def train(run: Run) -> None:
         start, saved = restored
         trainer.load(saved["trainer"])
         best, best_loss, stale = saved.get("best"), float(saved["best_loss"]), int(saved["stale"])
-    run.log(
-        start,
-        event="data",
-        root=str(root),
-        train_runs=len(splits.train.keys),
-        train_samples=len(splits.train),
-        validation_samples=len(splits.validation),
-        test_samples=len(splits.test) if splits.test is not None else 0,
-    ) if restored is None else None
+    if restored is None:
+        run.log(
+            start,
+            event="data",
+            root=str(root),
+            train_runs=len(splits.train.keys),
+            train_samples=len(splits.train),
+            validation_samples=len(splits.validation),
+            test_samples=len(splits.test) if splits.test is not None else 0,
+        )
     (run.artifact("channel_stats.json")).write_text(
         json.dumps(splits.train.stats.to_dict() if splits.train.stats else {})
     )
@@ -304,7 +307,7 @@ def finish(run: Run, trainer: Trainer, splits: Splits, val_sets: list[tuple[str,
     detail = {}
     for name, ds in sets:
         result = trainer.evaluate(ds, name)
-        y = targets(ds, cfg.task) if not isinstance(ds, AveragedDataset) else ds.labels
+        y = targets(ds, cfg.task)
         base = baselines(np.asarray(y), n_classes, cfg.seed)
         final.update({k: v for k, v in result.items() if not k.startswith("_")})
         final.update({f"{name}/{k}_f1_macro": v for k, v in base.items()})
