@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.llm.conftest import need
+from tests.conftest import need
 
 
 @pytest.fixture(scope="module")

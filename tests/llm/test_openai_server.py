@@ -16,7 +16,7 @@ import pytest
 from openended.llm import load
 from openended.llm.models import smollm2_gguf
 from openended.llm.openai_compat import ServerError
-from tests.llm.conftest import need
+from tests.conftest import need
 
 KEY = "test-key-7f3a"
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from openended.llm.diversity import distinct_n, mean_pairwise_distance, self_bleu, vendi_score
-from tests.llm.conftest import need
+from tests.conftest import need
 
 
 def test_distinct_n_by_hand():

@@ -6,7 +6,7 @@ Specs (see :mod:`openended.llm.specs`): ``smollm2-135m`` (embedded default), ``g
 """
 
 from openended.llm.base import LLM, LLMError
-from openended.llm.specs import DEFAULT_MODEL, load
+from openended.llm.specs import DEFAULT_MODEL, load, load_shared
 from openended.llm.types import ChoiceScores, Completion, Message, Prompt, Response, SamplingParams, Usage
 
 __all__ = [
@@ -21,4 +21,5 @@ __all__ = [
     "SamplingParams",
     "Usage",
     "load",
+    "load_shared",
 ]

@@ -1,6 +1,7 @@
 """Diversity of a set of texts, as the LLM systems report it (archives, rewritten datasets, samples).
 
 - ``distinct_n``: unique n-grams / all n-grams (Li et al. 2016);
+- ``bleu``: sentence BLEU of one text against references (sacrebleu), in [0, 1];
 - ``self_bleu``: mean BLEU of each text against all others (Zhu et al. 2018, Texygen), sacrebleu, in [0, 1];
   higher means *less* diverse;
 - ``mean_pairwise_distance``: mean cosine distance between embeddings;
@@ -11,6 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -26,16 +28,28 @@ def distinct_n(texts: Sequence[str], n: int = 2) -> float:
     return len(set(grams)) / len(grams) if grams else 0.0
 
 
-def self_bleu(texts: Sequence[str]) -> float:
-    if len(texts) < 2:
-        raise ValueError("self-BLEU needs at least two texts")
+def _sentence_bleu() -> Any:
     try:
         from sacrebleu.metrics import BLEU
     except ImportError:
-        raise ImportError("self_bleu needs sacrebleu: pip install 'openended[llm]'") from None
-    bleu = BLEU(effective_order=True)
+        raise ImportError("BLEU needs sacrebleu: pip install 'openended[llm]'") from None
+    return BLEU(effective_order=True)
+
+
+def bleu(text: str, references: Sequence[str]) -> float:
+    """Sentence BLEU of ``text`` against ``references`` (effective order, as for short texts), in [0, 1]."""
+    if isinstance(references, str):
+        references = [references]
+    return _sentence_bleu().sentence_score(text, list(references)).score / 100.0
+
+
+def self_bleu(texts: Sequence[str]) -> float:
+    if len(texts) < 2:
+        raise ValueError("self-BLEU needs at least two texts")
+    metric = _sentence_bleu()
     scores = [
-        bleu.sentence_score(t, [o for j, o in enumerate(texts) if j != i]).score for i, t in enumerate(texts)
+        metric.sentence_score(t, [o for j, o in enumerate(texts) if j != i]).score
+        for i, t in enumerate(texts)
     ]
     return float(np.mean(scores)) / 100.0
 

@@ -29,3 +29,9 @@ def pairwise_preference(
     score_a = (a_first.prob(first) + b_first.prob(second)) / 2
     score_b = (b_first.prob(first) + a_first.prob(second)) / 2
     return score_a, score_b
+
+
+def answer_choices(model: LLM, words: tuple[str, ...]) -> tuple[str, ...]:
+    """Answer words as they continue the prompt: right after the assistant header for a chat model, after a
+    space for a base model that sees a plain ``Assistant:`` transcript."""
+    return words if getattr(model, "has_chat_template", True) else tuple(" " + w for w in words)

@@ -95,3 +95,10 @@ def load(spec: str = DEFAULT_MODEL, cache: ResponseCache | str | os.PathLike | N
     if target != "echo":
         raise LLMError(f"the scripted backend from a spec supports only scripted:echo, got {spec!r}")
     return _construct(ScriptedLLM, spec, options, cache=cache)
+
+
+def load_shared(specs: list[str], cache: ResponseCache | str | os.PathLike | None = None) -> dict[str, LLM]:
+    """One model per distinct spec, for systems whose roles may name the same model (loaded once)."""
+    if cache is not None and not isinstance(cache, ResponseCache):
+        cache = ResponseCache(cache)
+    return {spec: load(spec, cache) for spec in dict.fromkeys(s for s in specs if s)}

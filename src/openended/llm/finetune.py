@@ -1,0 +1,152 @@
+"""Supervised fine-tuning of a local causal LM on (chat prompt, answer) pairs, with transformers.
+
+Used for Rainbow Teaming's safety tuning (adversarial prompt -> refusal) and GDR's distillation (document ->
+verified rewrite). The loss covers the answer tokens only: prompt tokens are masked (label -100), so the model
+learns what to answer, not to reproduce the prompts. The base is a model spec of the transformers backend
+(``hf:smollm2-135m`` converts the embedded GGUF once) or a checkpoint folder; the result is a checkpoint
+folder that ``hf:PATH`` loads.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openended.llm.base import LLMError
+from openended.llm.types import Message
+
+
+@dataclass(frozen=True)
+class Example:
+    prompt: list[Message]
+    answer: str
+
+
+def resolve_checkpoint(base: str) -> Path:
+    """A checkpoint folder from ``hf:NAME_OR_PATH`` or a plain path."""
+    from openended.llm import models
+
+    target = base[3:] if base.startswith("hf:") else base
+    if target in models.EMBEDDED_GGUF:
+        return models.embedded_checkpoint(target)
+    path = Path(target)
+    if not (path / "config.json").is_file():
+        raise LLMError(
+            f"fine-tuning needs a transformers checkpoint (hf:smollm2-135m or a folder), got {base!r}"
+        )
+    return path
+
+
+def read_pairs(path: str | os.PathLike) -> list[Example]:
+    """Examples from JSONL rows with ``answer`` and either ``messages`` (a chat) or ``prompt`` (text)."""
+    out = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            prompt = row["messages"] if "messages" in row else [{"role": "user", "content": row["prompt"]}]
+            out.append(Example(list(prompt), str(row["answer"])))
+        except (json.JSONDecodeError, KeyError, TypeError) as err:
+            raise ValueError(f"{path}:{n}: not a fine-tuning example ({err})") from None
+    if not out:
+        raise ValueError(f"{path} holds no examples")
+    return out
+
+
+def _encode(tokenizer: Any, ex: Example, max_length: int) -> tuple[list[int], list[int]]:
+    prompt_ids = tokenizer.apply_chat_template(ex.prompt, add_generation_prompt=True, tokenize=True)
+    if hasattr(prompt_ids, "input_ids"):  # BatchEncoding in newer transformers
+        prompt_ids = prompt_ids["input_ids"]
+    answer_ids = tokenizer(ex.answer + (tokenizer.eos_token or ""), add_special_tokens=False)["input_ids"]
+    ids = (list(prompt_ids) + list(answer_ids))[:max_length]
+    labels = ([-100] * len(prompt_ids) + list(answer_ids))[:max_length]
+    return ids, labels
+
+
+def sft(
+    base: str,
+    examples: Sequence[Example],
+    out_dir: str | os.PathLike,
+    *,
+    epochs: int = 3,
+    lr: float = 2e-5,
+    batch_size: int = 8,
+    max_length: int = 256,
+    seed: int = 0,
+    device: str | None = None,
+    threads: int | None = None,
+    progress: Callable[[int, int, float], None] | None = None,
+) -> dict[str, Any]:
+    """Fine-tune ``base`` on ``examples``; saves model and tokenizer to ``out_dir`` and returns the losses."""
+    try:
+        import torch
+        import transformers
+    except ImportError:
+        raise LLMError("fine-tuning needs torch and transformers: pip install 'openended[llm]'") from None
+    if not examples:
+        raise ValueError("no examples to fine-tune on")
+    if threads:
+        torch.set_num_threads(threads)
+    torch.manual_seed(seed)
+    path = resolve_checkpoint(base)
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    tokenizer = transformers.AutoTokenizer.from_pretrained(path, local_files_only=True)
+    if tokenizer.chat_template is None:
+        raise LLMError(f"{path} has no chat template; fine-tune a chat model")
+    model = transformers.AutoModelForCausalLM.from_pretrained(
+        path, dtype=torch.float32, local_files_only=True
+    )
+    model = model.to(device)  # type: ignore[arg-type]
+    model.train()
+    encoded = [_encode(tokenizer, ex, max_length) for ex in examples]
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    order = list(range(len(encoded)))
+    rng = random.Random(seed)
+    steps_per_epoch = math.ceil(len(encoded) / batch_size)
+    total = epochs * steps_per_epoch
+    losses: list[float] = []
+    start = time.perf_counter()
+    for _epoch in range(epochs):
+        rng.shuffle(order)
+        for b in range(steps_per_epoch):
+            batch = [encoded[i] for i in order[b * batch_size : (b + 1) * batch_size]]
+            width = max(len(ids) for ids, _ in batch)
+            ids = torch.tensor([x + [pad] * (width - len(x)) for x, _ in batch], device=device)
+            labels = torch.tensor([y + [-100] * (width - len(y)) for _, y in batch], device=device)
+            mask = torch.tensor([[1] * len(x) + [0] * (width - len(x)) for x, _ in batch], device=device)
+            loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            losses.append(float(loss.detach()))
+            if progress is not None:
+                progress(len(losses), total, losses[-1])
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out, safe_serialization=True)
+    tokenizer.save_pretrained(out)
+    summary = {
+        "base": base,
+        "examples": len(encoded),
+        "epochs": epochs,
+        "lr": lr,
+        "batch_size": batch_size,
+        "steps": len(losses),
+        "first_loss": losses[0],
+        "last_loss": losses[-1],
+        "losses": losses,
+        "seconds": round(time.perf_counter() - start, 1),
+        "device": device,
+    }
+    (out / "finetune.json").write_text(json.dumps(summary, indent=1))
+    return summary
