@@ -53,6 +53,7 @@ def config(method: str, iterations: int, batch_size: int, seed: int) -> RainbowT
         log_every=10,
         checkpoint_every=10,
         diversity_every=50,
+        response_max_tokens=64,
         **METHODS[method],
     )
 

@@ -47,7 +47,10 @@ class LlamaCppLLM(LLM):
             ) from None
         self._llama_cpp = llama_cpp
         self.model_path = path
-        self.model = llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, verbose=False)
+        # n_threads_batch (prompt evaluation) would otherwise default to every core, whatever ``threads`` says
+        self.model = llama_cpp.Llama(
+            model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads, verbose=False
+        )
         self._lock = threading.Lock()
         template = self.model.metadata.get("tokenizer.chat_template")
         self._formatter = None
