@@ -1,17 +1,20 @@
-"""Commands: ``openended gdr anonymize | detoxify``."""
+"""Commands: ``openended gdr anonymize | detoxify | make-corpus | evaluate | distill``."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from openended.core.commands import Experiment, add_run_command
+from openended.core.commands import Experiment, add_run_command, execute
 from openended.core.config import ConfigError, param
 from openended.core.report import Report
 from openended.core.runs import read_metrics
 from openended.gdr.config import GDRConfig
+from openended.systems import TourEntry
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,66 @@ ANONYMIZE = Experiment("gdr", AnonymizeConfig, _main, _sections)
 DETOXIFY = Experiment("gdr", DetoxifyConfig, _main, _sections)
 
 
+def _make_corpus(args: argparse.Namespace) -> int:
+    from openended.gdr.corpus import pii_corpus, toxic_corpus
+    from openended.gdr.io import write_rows
+
+    rows = (pii_corpus if args.kind == "pii" else toxic_corpus)(args.n, args.seed)
+    path = write_rows(rows, args.out, "jsonl")
+    print(f"{len(rows)} rows with gold annotations: {path}", file=sys.stderr)
+    return 0
+
+
+def outputs_of(run_dir: Path, field: str = "text") -> dict[str, str]:
+    """Row id → refined text from a run's ledger (quarantined rows are absent)."""
+    from openended.gdr.ledger import Ledger
+
+    with Ledger(run_dir) as ledger:
+        return {r["_gdr"]["id"]: r[field] for r in ledger.records("output")}
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from openended.gdr.metrics import evaluate_detox, evaluate_pii
+
+    corpus = [json.loads(x) for x in Path(args.corpus).read_text().splitlines() if x.strip()]
+    if args.presidio:
+        from openended.gdr.baselines import presidio_anonymize
+
+        texts = presidio_anonymize([r["text"] for r in corpus])
+        outputs = {r["id"]: t for r, t in zip(corpus, texts, strict=True)}
+    elif args.run:
+        outputs = outputs_of(Path(args.run))
+    else:
+        outputs = {r["id"]: r["text"] for r in corpus}  # the corpus as it is: the do-nothing reference
+    toxic = bool(corpus) and corpus[0].get("genre") == "toxic"
+    result = (evaluate_detox if toxic else evaluate_pii)(corpus, outputs)
+    text = json.dumps(result, indent=1)
+    if args.json:
+        Path(args.json).write_text(text + "\n")
+    print(text)
+    return 0
+
+
+def _distill(args: argparse.Namespace) -> int:
+    from openended.gdr.distill import distill
+
+    summary = distill(
+        args.run,
+        args.out,
+        args.base,
+        args.include_fallback,
+        epochs=args.epochs,
+        lr=args.lr,
+        batch_size=args.batch_size,
+    )
+    print(
+        f"student {args.out}: {summary['examples']} examples, {summary['steps']} steps, loss "
+        f"{summary['first_loss']:.3f} -> {summary['last_loss']:.3f}; use it with --rewriter hf:{args.out}",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     add_run_command(
         sub, ANONYMIZE, "rewrite a dataset without PII (verified; failures quarantined)", "anonymize"
@@ -73,3 +136,47 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_run_command(
         sub, DETOXIFY, "rewrite a dataset without toxicity (verified; failures quarantined)", "detoxify"
     )
+    p = sub.add_parser(
+        "make-corpus", help="write a Faker benchmark corpus with gold PII spans (or toxic facts)"
+    )
+    p.add_argument("--kind", choices=["pii", "toxic"], default="pii")
+    p.add_argument("--n", type=int, default=200)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True, metavar="FILE.jsonl")
+    p.set_defaults(handler=_make_corpus)
+    p = sub.add_parser(
+        "evaluate", help="leak rate, over-redaction, utility (or toxicity) against a gold corpus"
+    )
+    p.add_argument("--corpus", required=True, metavar="FILE.jsonl", help="from make-corpus")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--run", metavar="RUN_DIR", help="a GDR run over this corpus (with --id-field id)")
+    src.add_argument(
+        "--presidio", action="store_true", help="evaluate Presidio analyzer + anonymizer instead"
+    )
+    p.add_argument("--json", metavar="FILE", help="also write the result here")
+    p.set_defaults(handler=_evaluate)
+    p = sub.add_parser("distill", help="fine-tune a small rewriter on a run's verified rewrites")
+    p.add_argument("--run", required=True, metavar="RUN_DIR", help="the teacher run")
+    p.add_argument("--out", required=True, metavar="DIR", help="where the student checkpoint goes")
+    p.add_argument("--base", default="hf:smollm2-135m")
+    p.add_argument(
+        "--include-fallback", action="store_true", help="also learn from rows the fallback redacted"
+    )
+    p.add_argument("--epochs", type=int, default=2)
+    p.add_argument("--lr", type=float, default=5e-5)
+    p.add_argument("--batch-size", type=int, default=8)
+    p.set_defaults(handler=_distill)
+
+
+def tour(root: Path) -> TourEntry:
+    from openended.gdr.corpus import pii_corpus
+    from openended.gdr.io import write_rows
+    from openended.gdr.metrics import evaluate_pii
+
+    corpus = pii_corpus(8, seed=0)
+    src = write_rows(corpus, root / "gdr-corpus.jsonl", "jsonl")
+    cfg = AnonymizeConfig(input=str(src), id_field="id", max_attempts=2, fallback="redact")
+    path = execute(ANONYMIZE, cfg, root=root, name="anonymize")
+    metrics = evaluate_pii(corpus, outputs_of(path), embeddings=False)
+    summary = {k: metrics[k] for k in ("coverage", "leak_rate", "over_redaction")}
+    return TourEntry(path, summary)

@@ -1,0 +1,58 @@
+"""Distillation (beyond the paper's experiments): fine-tune a small rewriter on verified rewrites.
+
+A teacher run — GDR with a larger model behind an OpenAI-compatible server, or any run's verified output —
+provides pairs (the rewriter prompt the student will see, the accepted rewrite). Only rows in the run's output
+(every one passed the verifiers) are used; rows accepted through the redaction fallback are included only when
+asked (they teach the student to apply the replacement list, which is what makes a 135M model useful here).
+The prompt is rebuilt exactly as the pipeline's first attempt builds it, with the run's surrogate key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from openended.core.runs import load_config
+from openended.gdr.config import GDRConfig
+from openended.gdr.io import Row, read_rows
+from openended.gdr.ledger import Ledger
+from openended.gdr.pipeline import Item
+from openended.gdr.runner import build_refiner, surrogate_key
+from openended.llm.finetune import Example
+from openended.llm.scripted import ScriptedLLM
+
+
+def teacher_examples(run_dir: str | Path, include_fallback: bool = False) -> list[Example]:
+    run_dir = Path(run_dir)
+    config = load_config(run_dir, GDRConfig)
+    with Ledger(run_dir) as ledger:
+        accepted = {r["_gdr"]["id"]: r for r in ledger.records("output")}
+    # the rewriter is never called here: the refiner only builds prompts
+    refiner = build_refiner(config, ScriptedLLM("scripted:unused"), None, surrogate_key(run_dir))
+    examples = []
+    for row in read_rows(config.input, config.fields, config.input_format, config.id_field):
+        if not isinstance(row, Row) or row.id not in accepted:
+            continue
+        record = accepted[row.id]
+        for f in config.fields:
+            if record["_gdr"]["fallback"][f] and not include_fallback:
+                continue
+            item = Item(row, f, row.data[f])
+            refiner.prepare(item)
+            examples.append(Example(list(refiner.prompt(item)), record[f]))
+    return examples
+
+
+def distill(
+    run_dir: str | Path,
+    out: str | Path,
+    base: str = "hf:smollm2-135m",
+    include_fallback: bool = False,
+    **kw: Any,
+) -> dict[str, Any]:
+    from openended.llm.finetune import sft
+
+    examples = teacher_examples(run_dir, include_fallback)
+    if not examples:
+        raise ValueError(f"{run_dir} has no verified rewrites to learn from (try --include-fallback)")
+    return sft(base, examples, out, **kw)
