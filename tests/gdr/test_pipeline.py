@@ -223,3 +223,29 @@ def test_sigkill_mid_run_then_resume_keeps_every_row_exactly_once(tmp_path):
     assert summary["rows"] == 120
     refined = (tmp_path / "killed" / "refined.jsonl").read_text()
     assert not re.search(r"user\d+@example\.com", refined)
+
+
+def test_detoxify_accepts_clean_rewrites_and_the_fallback_drops_toxic_sentences(tmp_path):
+    pytest.importorskip("profanity_check")
+    rows = [
+        {"text": "The museum is free on Sundays. Shut up, you stupid worthless idiot."},
+        {"text": "You moron, stupid idiot! The bridge was closed until June."},
+    ]
+    src = _input(tmp_path, rows)
+
+    def polite(text, i):
+        return (
+            "The museum is free on Sundays."
+            if "museum" in echo_text(text, i)
+            else "The bridge was closed until June."
+        )
+
+    path, summary = _run(tmp_path, polite, name="detox", input=src, task="detoxify")
+    out, _ = _ledger(path)
+    assert summary["output"] == 2 and out[0]["text"] == "The museum is free on Sundays."
+    path, summary = _run(
+        tmp_path, echo_text, name="detox-fb", input=src, task="detoxify", fallback="redact", max_attempts=1
+    )
+    out, _ = _ledger(path)
+    assert summary["output"] == 2 and all(r["_gdr"]["fallback"]["text"] for r in out)
+    assert [r["text"] for r in out] == ["The museum is free on Sundays.", "The bridge was closed until June."]
