@@ -24,7 +24,7 @@ from openended.gdr.io import write_rows
 from openended.gdr.metrics import diversity, evaluate_detox, evaluate_pii
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
-MODEL = "smollm2-135m?threads=2"
+MODEL = "smollm2-135m?threads=1"
 
 
 def _run(exp: Any, cfg: Any, root: Path, name: str) -> Path:

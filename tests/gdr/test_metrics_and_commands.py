@@ -158,7 +158,7 @@ def test_embedded_model_rewrites_and_every_row_is_accounted_for(tmp_path):
     corpus = pii_corpus(3, seed=0)
     src = write_rows(corpus, tmp_path / "c.jsonl", "jsonl")
     cfg = GDRConfig(
-        input=str(src), id_field="id", rewriter="smollm2-135m?threads=2", max_attempts=2, batch_size=3
+        input=str(src), id_field="id", rewriter="smollm2-135m?threads=1", max_attempts=2, batch_size=3
     )
     with Run.create("gdr", cfg, root=tmp_path, name="real") as run:
         summary = run_gdr(run)
