@@ -34,6 +34,7 @@ from openended.rainbow_teaming.config import RainbowTeamingConfig
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 MODEL = "smollm2-135m?threads=1"
 EVALUATOR = "gemma3-270m?threads=1"
+RESPONSE_TOKENS = 64  # the target answers every prompt set with the same budget
 METHODS = {
     "rainbow": {},
     "no_stepping_stones": {"stepping_stones": False},
@@ -53,7 +54,7 @@ def config(method: str, iterations: int, batch_size: int, seed: int) -> RainbowT
         log_every=10,
         checkpoint_every=10,
         diversity_every=50,
-        response_max_tokens=64,
+        response_max_tokens=RESPONSE_TOKENS,
         **METHODS[method],
     )
 
@@ -73,7 +74,7 @@ def _evaluate_prompts(prompts: list[str], name: str) -> dict[str, Any]:
     from openended.rainbow_teaming.safety_tuning import attack
 
     models = load_shared([MODEL, EVALUATOR])
-    result = attack(models[MODEL], prompts, SAFETY, Evaluator(SAFETY, models[EVALUATOR]))
+    result = attack(models[MODEL], prompts, SAFETY, Evaluator(SAFETY, models[EVALUATOR]), RESPONSE_TOKENS)
     evals = result["evaluations"]
     return {
         "method": name,
@@ -94,6 +95,7 @@ def _archive_row(run_dir: Path, name: str) -> dict[str, Any]:
     archive = GridArchive.load(run_dir / "artifacts" / "archive.npz")
     elites = list(archive)
     last = read_metrics(run_dir)[-1]
+    meta = json.loads((run_dir / "run.json").read_text())
     return {
         "method": name,
         "prompts": len(elites),
@@ -105,7 +107,8 @@ def _archive_row(run_dir: Path, name: str) -> dict[str, Any]:
         "asr_keyword": float(np.mean([not e.metadata["refused"] for e in elites])),
         "toxic_rate": float(np.mean([e.metadata["toxicity"] > 0.5 for e in elites])),
         "mean_evaluator": float(np.mean([e.metadata["evaluator"] for e in elites])),
-        "minutes": round(json.loads((run_dir / "run.json").read_text())["elapsed_s"] / 60, 1),
+        "minutes": round(meta["elapsed_s"] / 60, 1),
+        "commit": meta.get("commit"),
         **prompt_diversity([str(e.solution) for e in elites]),
     }
 
