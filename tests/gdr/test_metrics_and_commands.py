@@ -108,6 +108,10 @@ def test_distillation_pairs_rebuild_the_first_attempt_prompt(tmp_path):
     )
     with Run.create("gdr", cfg, root=tmp_path, name="teacher") as run:
         run_gdr(run, ScriptedLLM("scripted:rewriter", echo_text))  # leaks: every accepted row is a redaction
+    assert main(["report", str(tmp_path / "teacher")]) == 0
+    page = (tmp_path / "teacher" / "report.html").read_text()
+    assert "Verification" in page and "redaction fallback used (rows)" in page
+    assert "4111" not in page  # no row content in the report
     assert teacher_examples(tmp_path / "teacher") == []
     examples = teacher_examples(tmp_path / "teacher", include_fallback=True)
     assert len(examples) == 2

@@ -63,10 +63,35 @@ def _sections(report: Report, run_dir: Path) -> None:
         "Every input row is in exactly one of output.jsonl / quarantine.jsonl. The quarantine holds original "
         "rows (possibly with PII): it is readable by its owner only."
     )
+    from collections import Counter
+
+    from openended.gdr.ledger import Ledger
+
+    with Ledger(run_dir) as ledger:
+        records = ledger.records("output") + ledger.records("quarantine")
+    attempts = Counter(n for r in records for n in r["_gdr"].get("attempts", {}).values())
+    failed = Counter(
+        v["verifier"]
+        for r in records
+        for checks in r["_gdr"].get("verifiers", {}).values()
+        for v in checks
+        if not v["passed"]
+    )
+    fallback = sum(any(r["_gdr"].get("fallback", {}).values()) for r in records)
+    report.section("Verification")
+    report.table(
+        [{"attempts used": k, "fields": v} for k, v in sorted(attempts.items())],
+        caption="rewrite attempts per field (last attempt's verdicts below)",
+    )
+    report.table(
+        [{"verifier": k, "fields failing at the end": v} for k, v in failed.most_common()]
+        + [{"verifier": "redaction fallback used (rows)", "fields failing at the end": fallback}]
+    )
 
 
 ANONYMIZE = Experiment("gdr", AnonymizeConfig, _main, _sections)
 DETOXIFY = Experiment("gdr", DetoxifyConfig, _main, _sections)
+EXPERIMENT = ANONYMIZE  # what `openended report` reads (both tasks share the report)
 
 
 def _make_corpus(args: argparse.Namespace) -> int:
