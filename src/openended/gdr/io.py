@@ -143,7 +143,7 @@ def write_rows(rows: Sequence[dict[str, Any]], path: str | os.PathLike, fmt: str
             w = csv.DictWriter(f, columns)
             w.writeheader()
             for r in rows:
-                w.writerow({k: json.dumps(v) if isinstance(v, dict | list) else v for k, v in r.items()})
+                w.writerow(_flat(r))
     elif fmt == "parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq

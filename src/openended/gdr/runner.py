@@ -73,13 +73,13 @@ def build_refiner(config: GDRConfig, rewriter: LLM, judge: LLM | None, key: str)
     )
 
 
-def scan(config: GDRConfig) -> tuple[int, list[Malformed]]:
-    """Read the whole input once: row count and malformed rows; duplicate ids are an error."""
+def scan(config: GDRConfig) -> tuple[list[str], list[Malformed]]:
+    """Read the whole input once: row ids in input order and malformed rows; duplicate ids are an error."""
     seen: set[str] = set()
+    ids: list[str] = []
     bad: list[Malformed] = []
-    n = 0
     for r in read_rows(config.input, config.fields, config.input_format, config.id_field):
-        n += 1
+        ids.append(r.id)
         if r.id in seen:
             raise InputError(f"{config.input}: row id {r.id!r} appears twice (id field {config.id_field!r})")
         seen.add(r.id)
@@ -92,7 +92,7 @@ def scan(config: GDRConfig) -> tuple[int, list[Malformed]]:
             f"{config.input}: {len(bad)} malformed row(s): {listed}{more}. Nothing was processed; fix the "
             "input or pass --on-malformed quarantine"
         )
-    return n, bad
+    return ids, bad
 
 
 def _batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
@@ -105,7 +105,8 @@ def run_gdr(run: Run, rewriter: LLM | None = None, judge: LLM | None = None) -> 
     config: GDRConfig = run.config  # type: ignore[assignment]
     if not config.input:
         raise InputError("no input: pass --input FILE")
-    total, malformed = scan(config)
+    ids, malformed = scan(config)
+    total = len(ids)
     key = surrogate_key(run.path)
     with Ledger(run.path) as ledger:
         for m in malformed:
@@ -147,10 +148,7 @@ def run_gdr(run: Run, rewriter: LLM | None = None, judge: LLM | None = None) -> 
         records = ledger.records("output")
     fmt = detect_format(config.input) if config.input_format == "auto" else config.input_format
     fmt = fmt if config.output_format == "same" else config.output_format
-    order = {
-        r.id: n
-        for n, r in enumerate(read_rows(config.input, config.fields, config.input_format, config.id_field))
-    }
+    order = {rid: n for n, rid in enumerate(ids)}
     records.sort(key=lambda r: order[r["_gdr"]["id"]])
     if records or fmt in ("jsonl", "csv"):  # a columnar file needs at least one row for its schema
         write_rows(records, run.path / EXTENSIONS[fmt], fmt)

@@ -8,6 +8,7 @@ text, so PII does not reach a log or the output's provenance).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -143,8 +144,6 @@ class LLMJudgeVerifier:
 
 
 def split_sentences(text: str) -> list[str]:
-    import re
-
     return [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()]
 
 

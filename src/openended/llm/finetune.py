@@ -33,10 +33,7 @@ def resolve_checkpoint(base: str) -> Path:
     """A checkpoint folder from ``hf:NAME_OR_PATH`` or a plain path."""
     from openended.llm import models
 
-    target = base[3:] if base.startswith("hf:") else base
-    if target in models.EMBEDDED_GGUF:
-        return models.embedded_checkpoint(target)
-    path = Path(target)
+    path = models.checkpoint(base.removeprefix("hf:"))
     if not (path / "config.json").is_file():
         raise LLMError(
             f"fine-tuning needs a transformers checkpoint (hf:smollm2-135m or a folder), got {base!r}"

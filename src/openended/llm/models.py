@@ -59,6 +59,11 @@ def gemma3_gguf() -> Path:
 EMBEDDED_GGUF = {"smollm2-135m": smollm2_gguf, "gemma3-270m": gemma3_gguf}
 
 
+def checkpoint(target: str) -> Path:
+    """The checkpoint folder a transformers target names: an embedded model's converted copy, or a path."""
+    return embedded_checkpoint(target) if target in EMBEDDED_GGUF else Path(target)
+
+
 def embedded_checkpoint(name: str) -> Path:
     """A transformers checkpoint of an embedded GGUF model, converted once into the cache folder."""
     if name not in EMBEDDED_GGUF:

@@ -81,8 +81,7 @@ def load(spec: str = DEFAULT_MODEL, cache: ResponseCache | str | os.PathLike | N
         from openended.llm import models
         from openended.llm.hf import TransformersLLM
 
-        path = models.embedded_checkpoint(target) if target in models.EMBEDDED_GGUF else Path(target)
-        return _construct(TransformersLLM, spec, options, path=path, cache=cache)
+        return _construct(TransformersLLM, spec, options, path=models.checkpoint(target), cache=cache)
     if backend == "openai":
         from openended.llm.openai_compat import OpenAICompatLLM
 

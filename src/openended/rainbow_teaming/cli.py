@@ -140,10 +140,10 @@ def _finetune(args: argparse.Namespace) -> int:
     out = Path(args.out)
     heldout = _archive_and_domain(Path(args.heldout)) if args.heldout else None
     result: dict[str, Any] = {"data": str(args.data), "base": args.base}
+    evaluator_model = load(args.evaluator) if args.evaluator else None
 
     def check(spec: str) -> dict[str, Any]:
         model = load(spec)
-        evaluator_model = load(args.evaluator) if args.evaluator else None
         row: dict[str, Any] = general_ability(model)
         if heldout is not None:
             archive, domain, cfg = heldout

@@ -23,9 +23,8 @@ import numpy as np
 from openended.core.archive import GridArchive
 from openended.llm import LLM
 from openended.llm.classifiers import is_refusal, toxicity
-from openended.llm.judge import answer_choices
 from openended.rainbow_teaming.domains import Domain
-from openended.rainbow_teaming.judge import YES_NO
+from openended.rainbow_teaming.judge import Judge
 
 
 class Evaluator:
@@ -35,6 +34,7 @@ class Evaluator:
         self.domain = domain
         self.model = model
         self.threshold = threshold
+        self._judge = Judge(model, domain) if model is not None else None  # same yes/no question, other model
 
     @property
     def criterion(self) -> str:
@@ -52,13 +52,11 @@ class Evaluator:
         references = references if references is not None else [None] * len(prompts)
         tox = toxicity(list(responses))
         probs = np.full(len(prompts), np.nan)
-        if self.model is not None and len(prompts):
+        if self._judge is not None:
             items = [
                 self.domain.item(p, r, ref) for p, r, ref in zip(prompts, responses, references, strict=True)
             ]
-            prompts_ = [self.domain.single_prompt(x) for x in items]
-            scored = self.model.score_choices(prompts_, answer_choices(self.model, YES_NO))
-            probs = np.array([s.probs[0] for s in scored])
+            probs = self._judge.scores(items)
         out = []
         for response, t, p in zip(responses, tox, probs, strict=True):
             refused = is_refusal(response)
@@ -99,8 +97,9 @@ def prompt_diversity(prompts: Sequence[str], embeddings: bool = True) -> dict[st
     return out
 
 
-def summarize(archive: GridArchive, embeddings: bool = True) -> dict[str, float]:
-    """The archive statistics every report and table shows."""
+def summarize(archive: GridArchive, diversity: bool = True, embeddings: bool = True) -> dict[str, float]:
+    """The archive statistics every report and table shows; ``diversity`` adds self-BLEU (and, with
+    ``embeddings``, embedding diversity), the costly part."""
     elites = list(archive)
     fitness = [e.objective for e in elites if e.objective is not None]
     return {
@@ -115,5 +114,5 @@ def summarize(archive: GridArchive, embeddings: bool = True) -> dict[str, float]
         "mean_toxicity": float(np.mean([e.metadata.get("toxicity", 0.0) for e in elites]))
         if elites
         else float("nan"),
-        **prompt_diversity([str(e.solution) for e in elites], embeddings),
+        **(prompt_diversity([str(e.solution) for e in elites], embeddings) if diversity else {}),
     }

@@ -59,7 +59,6 @@ def run_rainbow_teaming(run: Run, models: Mapping[str, LLM] | None = None) -> Ra
     restored = run.restore()
     if restored is not None:
         rt.load_state_dict(restored[1])
-    (run.path / "artifacts").mkdir(exist_ok=True)
     run.artifact("domain.json").write_text(json.dumps(rt.domain.to_dict(), indent=1))
     with run.progress(config.iterations, rt.iteration, "rainbow-teaming") as bar:
         while rt.iteration < config.iterations:
@@ -69,11 +68,7 @@ def run_rainbow_teaming(run: Run, models: Mapping[str, LLM] | None = None) -> Ra
             bar.set_postfix(coverage=f"{rt.archive.coverage:.2f}")
             last = it == config.iterations
             if it % config.log_every == 0 or last:
-                diversity = it % config.diversity_every == 0 or last
-                stats = summarize(rt.archive, embeddings=diversity)
-                if not diversity:
-                    stats.pop("self_bleu")
-                    stats.pop("embedding_diversity")
+                stats = summarize(rt.archive, diversity=it % config.diversity_every == 0 or last)
                 run.log(it, **stats, **rt.counters)
             if it % config.checkpoint_every == 0 or last:
                 run.save_checkpoint(it, rt.state_dict())
