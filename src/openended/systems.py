@@ -102,7 +102,15 @@ SYSTEMS: tuple[System, ...] = (
         "llm",
         None,
     ),
-    System("aira", "AI research agents as search policies", "Toledo et al. 2025", "aira", (), "llm", 9),
+    System(
+        "aira",
+        "AI research agents as search policies",
+        "Toledo et al. 2025",
+        "aira",
+        ("sklearn", "pandas", "llama_cpp"),
+        "all",
+        9,
+    ),
     System(
         "lapo",
         "LAPO: latent action policies from observation",

@@ -1,0 +1,172 @@
+"""One search on one task: the policy picks an operator, the model writes code, the sandbox runs it, Analyze
+reads it, the harness checks (and, hidden from the agent, grades) the submission; repeat within the budget.
+
+A run directory holds ``task/`` (the prepared split; only ``task/public`` is ever mounted), ``nodes/<id>/``
+(each node's workspace), ``journal.jsonl`` and ``search_state.json``. Both are rewritten atomically after
+every node, so a killed run resumes at the next node.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from openended.aira.config import AIRAConfig
+from openended.aira.journal import Journal, Node
+from openended.aira.ladder import ladder_for, medal
+from openended.aira.operators import Operators
+from openended.aira.policies import MCTS, Evolutionary, Greedy, SearchPolicy
+from openended.aira.task import Prepared, Task
+from openended.llm import LLM
+from openended.sandbox import Limits, Sandbox
+
+JOURNAL, STATE = "journal.jsonl", "search_state.json"
+
+
+def make_policy(cfg: AIRAConfig, rng: np.random.Generator) -> SearchPolicy:
+    if cfg.policy == "greedy":
+        return Greedy(rng, cfg.num_drafts, cfg.debug_prob, cfg.max_debug_depth)
+    if cfg.policy == "mcts":
+        return MCTS(rng, cfg.num_children, cfg.uct_c, cfg.mcts_max_debug_depth)
+    return Evolutionary(
+        rng,
+        cfg.num_islands,
+        cfg.max_island_size,
+        cfg.individuals_per_generation,
+        cfg.num_generations,
+        cfg.crossover_prob,
+        cfg.generations_till_crossover,
+        cfg.initial_temp,
+        cfg.final_temp,
+        cfg.evo_max_debug_depth,
+    )
+
+
+class Agent:
+    def __init__(
+        self,
+        cfg: AIRAConfig,
+        task: Task,
+        run_dir: Path,
+        model: LLM,
+        analyzer: LLM | None = None,
+        sandbox: Sandbox | None = None,
+    ) -> None:
+        self.cfg, self.task, self.dir = cfg, task, Path(run_dir)
+        self.prepared: Prepared = task.prepare(self.dir / "task", cfg.seed)
+        self.ladder = ladder_for(self.prepared, cfg.seed, cache=self.dir / "task" / "ladder.json")
+        self.sandbox = sandbox or Sandbox(
+            Limits(timeout_s=cfg.exec_timeout_s, memory_mb=cfg.memory_mb), isolation=cfg.isolation
+        )
+        self.operators = Operators(cfg, model, analyzer or model, self.prepared)
+        self.journal = Journal.load(self.dir / JOURNAL, task.lower_is_better)
+        self.rng = np.random.default_rng(cfg.seed)
+        self.policy = make_policy(cfg, self.rng)
+        self.elapsed = 0.0
+        state_path = self.dir / STATE
+        if state_path.is_file():
+            state = json.loads(state_path.read_text())
+            self.policy.load_state(state["policy"])
+            self.rng.bit_generator.state = state["rng"]
+            self.elapsed = state["elapsed"]
+
+    # -- one node ------------------------------------------------------------------------------------
+    def step(self) -> Node:
+        start = time.monotonic()
+        action = self.policy.next(self.journal)
+        node = Node(id=self.journal.new_id(), operator=action.operator, parents=list(action.parents))
+        if action.operator == "debug":
+            node.debug_depth = self.journal[action.parents[0]].debug_depth + 1
+        plan, code, tokens, seconds = self.operators.propose(
+            action, self.journal, self.cfg.seed * 100003 + node.id
+        )
+        node.plan, node.tokens, node.llm_seconds = plan, tokens, seconds
+        if code is None:
+            node.bug = "the reply had no code block"
+            node.output = plan[-2000:]
+        else:
+            node.code = code
+            self.execute(node)
+        self.elapsed += time.monotonic() - start
+        node.time = round(self.elapsed, 2)
+        self.journal.append(node)
+        self.policy.observe(self.journal, node)
+        self.save()
+        return node
+
+    def execute(self, node: Node) -> None:
+        ws = self.dir / "nodes" / f"{node.id:04d}"
+        result = self.sandbox.run(node.code, ws, self.prepared.public)
+        node.output = result.for_llm(self.cfg.exec_timeout_s)
+        node.exit_code, node.exec_time, node.timed_out = (
+            result.exit_code,
+            round(result.exec_time, 2),
+            result.timed_out,
+        )
+        said_bug, node.summary, node.metric = self.operators.analyze(node)
+        submission = ws / "submission.csv"
+        problem = self.prepared.validate(submission)
+        node.valid_submission = problem is None
+        node.submission_feedback = "valid submission" if problem is None else problem
+        if problem is None:  # graded for the analysis only; the agent never sees it
+            node.test_score = self.prepared.grade(submission)
+            verdict = medal(node.test_score, self.ladder)
+            node.medal, node.above_median = verdict["medal"], verdict["above_median"]
+        reasons = []
+        if not result.ok:
+            reasons.append(result.killed or f"exit code {result.exit_code}")
+        if problem is not None:
+            reasons.append(f"submission: {problem}")
+        if node.metric is None:
+            reasons.append("no validation metric printed")
+        if said_bug and not reasons:
+            reasons.append(f"analysis: {node.summary}")
+        node.is_buggy = bool(reasons)
+        node.bug = "; ".join(reasons)
+        if node.is_buggy:  # the agent sees the verdict, never the score
+            node.output += f"\n[harness] {node.bug}"
+
+    def save(self) -> None:
+        self.journal.save(self.dir / JOURNAL)
+        state = {"policy": self.policy.state(), "rng": self.rng.bit_generator.state, "elapsed": self.elapsed}
+        tmp = self.dir / (STATE + ".tmp")
+        tmp.write_text(json.dumps(state))
+        tmp.replace(self.dir / STATE)
+
+    @property
+    def done(self) -> bool:
+        return len(self.journal) >= self.cfg.steps or self.elapsed >= self.cfg.time_limit_s
+
+    # -- what the run achieved -----------------------------------------------------------------------
+    def summary(self) -> dict[str, Any]:
+        return summarize(self.journal, self.ladder, self.task)
+
+
+def summarize(journal: Journal, ladder: dict[str, Any], task: Task) -> dict[str, Any]:
+    """Selected node (best validation) vs oracle (best hidden test score); the generalization gap."""
+    chosen, oracle = journal.best(), journal.oracle()
+    n = len(journal)
+    out: dict[str, Any] = {
+        "task": task.name,
+        "metric": task.metric,
+        "lower_is_better": task.lower_is_better,
+        "nodes": n,
+        "buggy_rate": sum(x.is_buggy for x in journal.nodes) / n if n else math.nan,
+        "valid_submission_rate": sum(x.valid_submission for x in journal.nodes) / n if n else math.nan,
+        "selected": None,
+        "oracle": None,
+        "ladder": {k: ladder[k] for k in ("median", "bronze", "silver", "gold")},
+    }
+    if chosen is not None:
+        out["selected"] = {"node": chosen.id, "validation": chosen.metric, **medal(chosen.test_score, ladder)}
+    if oracle is not None:
+        out["oracle"] = {"node": oracle.id, "validation": oracle.metric, **medal(oracle.test_score, ladder)}
+    if chosen is not None and oracle is not None and chosen.test_score is not None:
+        assert oracle.test_score is not None
+        out["generalization_gap"] = abs(oracle.test_score - chosen.test_score)
+    return out

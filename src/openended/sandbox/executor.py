@@ -1,0 +1,379 @@
+"""Run untrusted Python in a fresh, isolated process: one call, one solution file, one result.
+
+Layers, each of which holds on its own (tests/sandbox/test_hostile.py attacks every one):
+
+- **bubblewrap** builds a new root that contains only the system libraries, the Python environment, the
+  writable workspace and the task's public data (read-only). Nothing else of the host is mounted: not the
+  project checkout, not the user's home, not the private answers. New PID, network, IPC and UTS namespaces:
+  the network is a loopback of its own (connect → "Network is unreachable"); host processes are invisible;
+  when the sandbox's init dies every process inside dies with it, daemons included.
+- **Unprivileged user.** Run by root, the sandbox drops to ``nobody`` (65534) with no capabilities and
+  ``no_new_privs`` before the code starts, so it owns only the workspace and the process limit applies
+  (the kernel exempts root from it). Run by another user, bubblewrap's user namespace does the same.
+- **Limits** (setrlimit): address space (memory bomb → ``MemoryError``), file size, processes (fork bomb →
+  ``BlockingIOError``), CPU time, no core dumps. Thread pools of numpy, OpenMP and BLAS are pinned.
+- **Scrubbed environment**: the code sees a fixed list of variables, never the caller's (keys, tokens).
+- **Harness side**: own session and process group, wall-clock timeout → SIGKILL to the group (the PID
+  namespace then takes the rest), output read through a pipe keeping only the head and the tail, a run that
+  prints without end is stopped at ``max_output_mb``.
+
+``isolation="none"`` keeps the limits, the timeout and the scrubbed environment but shares the host's
+filesystem, network and process table: for trusted code on machines without bubblewrap, never the default.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import warnings
+from collections import deque
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+NOBODY = 65534
+WORKSPACE = "/workspace"  # the code's working directory inside the sandbox
+ISOLATIONS = ("bwrap", "none")
+# what a program inside may see of the host's /etc: the dynamic linker's cache and name lookups of users
+ETC_FILES = ("ld.so.cache", "ld.so.conf", "passwd", "group", "nsswitch.conf", "localtime", "hosts")
+
+
+class SandboxUnavailable(RuntimeError):
+    """The requested isolation cannot be set up on this machine."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one execution. Defaults fit the CPU task suite; aira-dojo gives 4 h per solution
+    (``execution_timeout=14400``) on a GPU node (reference note §2.3) — pass larger limits for such tasks."""
+
+    timeout_s: float = 600.0
+    memory_mb: int = 4096  # address space; numpy + pandas + scikit-learn need ~1 GB of it
+    file_size_mb: int = 512  # largest file the code may write
+    processes: int = 128  # tasks (processes and threads) of the sandbox user
+    threads: int = 1  # OMP/BLAS/MKL thread pools: 2 threads were 12-26x slower than 1 on a loaded 2-core box
+    max_output_mb: float = 16.0  # printing beyond this stops the run
+    keep_chars: int = 2500  # head and tail of the output kept for the journal and the LLM (aira-dojo: 2,500)
+
+    def __post_init__(self) -> None:
+        for name in ("timeout_s", "memory_mb", "file_size_mb", "processes", "threads", "max_output_mb"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"Limits.{name} must be > 0, got {getattr(self, name)}")
+        if self.processes < 4:
+            raise ValueError("Limits.processes must be >= 4: the sandbox itself needs a few")
+
+
+@dataclass
+class ExecutionResult:
+    """What one execution produced. ``output`` is stdout and stderr interleaved, head and tail only."""
+
+    output: str
+    exit_code: int | None
+    exec_time: float
+    timed_out: bool = False
+    killed: str | None = None  # "timeout" or "output limit" when the harness stopped it
+    output_bytes: int = 0  # everything it printed, of which ``output`` keeps head and tail
+    files: list[str] = field(default_factory=list)  # workspace files after the run
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0 and self.killed is None
+
+    @property
+    def out_of_memory(self) -> bool:
+        return "MemoryError" in self.output
+
+    def for_llm(self, timeout_s: float | None = None) -> str:
+        """The output as an agent sees it, with the execution-time line AIDE and aira-dojo append."""
+        limit = f" (time limit is {timeout_s:.0f} s)" if timeout_s else ""
+        note = {"timeout": "\nTimeoutError: the run was stopped at the time limit.", "output limit": ""}.get(
+            self.killed or "", ""
+        )
+        if self.killed == "output limit":
+            note = "\nThe run was stopped: it printed too much output."
+        return f"{self.output}{note}\nExecution time: {self.exec_time:.1f} s{limit}"
+
+
+class _Tee:
+    """Drain a pipe in a thread, keep the first and last ``keep`` bytes, count all of them."""
+
+    def __init__(self, pipe: int, keep: int, stop_after: int, on_overflow: threading.Event) -> None:
+        self.head = bytearray()
+        self.tail: deque[bytes] = deque()
+        self.tail_len = 0
+        self.total = 0
+        self._keep, self._stop, self._overflow = keep, stop_after, on_overflow
+        self._pipe = pipe
+        self.thread = threading.Thread(target=self._drain, daemon=True)
+        self.thread.start()
+
+    def _drain(self) -> None:
+        while chunk := os.read(self._pipe, 65536):
+            self.total += len(chunk)
+            room = self._keep - len(self.head)
+            if room > 0:
+                self.head += chunk[:room]
+                chunk = chunk[room:]
+            if chunk:
+                self.tail.append(chunk)
+                self.tail_len += len(chunk)
+                while self.tail_len - len(self.tail[0]) >= self._keep:
+                    self.tail_len -= len(self.tail.popleft())
+            if self.total > self._stop:
+                self._overflow.set()
+        os.close(self._pipe)
+
+    def text(self) -> str:
+        tail = b"".join(self.tail)[-self._keep :]
+        head = self.head.decode("utf-8", "replace")
+        if self.total <= len(self.head) + len(tail):
+            return head + tail.decode("utf-8", "replace")
+        skipped = self.total - len(self.head) - len(tail)
+        return f"{head}\n... [{skipped} bytes of output skipped] ...\n{tail.decode('utf-8', 'replace')}"
+
+
+@cache
+def _bwrap() -> str | None:
+    return shutil.which("bwrap")
+
+
+@cache
+def _probe(bwrap: str) -> str | None:
+    """Start an empty sandbox once; return why it fails (None if it works)."""
+    try:
+        r = subprocess.run(
+            [bwrap, *_namespaces(), "--ro-bind", "/usr", "/usr", *_usr_links(), "/usr/bin/true"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    except (OSError, subprocess.SubprocessError) as e:
+        return str(e)
+    return None if r.returncode == 0 else (r.stderr.strip() or f"exit code {r.returncode}")
+
+
+def _namespaces() -> list[str]:
+    # as root: no user namespace, so the drop to nobody below is a real uid change the process limit binds
+    ns = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+    return ns if os.geteuid() == 0 else ["--unshare-all"]
+
+
+def _usr_links() -> list[str]:
+    out: list[str] = []
+    for d in ("bin", "sbin", "lib", "lib64", "lib32"):
+        p = Path("/") / d
+        if p.is_symlink():
+            out += ["--symlink", os.readlink(p), str(p)]
+        elif p.is_dir():
+            out += ["--ro-bind", str(p), str(p)]
+    return out
+
+
+def check(isolation: str = "bwrap") -> None:
+    """Raise :class:`SandboxUnavailable` with what to install when ``isolation`` cannot run here."""
+    if isolation not in ISOLATIONS:
+        raise ValueError(f"isolation must be one of {ISOLATIONS}, got {isolation!r}")
+    if isolation == "none":
+        return
+    if not sys.platform.startswith("linux"):
+        raise SandboxUnavailable(
+            "the bubblewrap sandbox needs Linux; isolation='none' runs trusted code only"
+        )
+    bwrap = _bwrap()
+    if bwrap is None:
+        raise SandboxUnavailable(
+            "bubblewrap (bwrap) is not installed: `apt-get install bubblewrap` (make test/tour installs it "
+            "when run as root), or isolation='none' for trusted code only"
+        )
+    why = _probe(bwrap)
+    if why:
+        raise SandboxUnavailable(f"bubblewrap cannot create a sandbox here: {why}")
+
+
+def _python_roots(python: str) -> list[Path]:
+    """Directories the interpreter and its packages live in (prefix, base prefix, the venv's base)."""
+    exe = Path(python)
+    roots = {Path(sys.prefix), Path(sys.base_prefix), exe.resolve().parent.parent}
+    if exe.parent.parent.joinpath("pyvenv.cfg").is_file():
+        roots.add(exe.parent.parent)
+    # a root under /usr is already there; the rest must exist to be bound
+    return sorted(r for r in roots if r.is_dir() and not r.is_relative_to("/usr"))
+
+
+def _dirs(dest: Path, made: set[Path]) -> list[str]:
+    """Create the parents of a bind target world-traversable (bubblewrap's default is 0700)."""
+    out: list[str] = []
+    for parent in reversed(dest.parents):
+        if parent != Path("/") and parent not in made:
+            made.add(parent)
+            out += ["--perms", "0755", "--dir", str(parent)]
+    return out
+
+
+def _environment(limits: Limits, python: str) -> dict[str, str]:
+    n = str(limits.threads)
+    env = {
+        "PATH": f"{Path(python).parent}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": WORKSPACE,
+        "LANG": "C.UTF-8",
+        "PYTHONHASHSEED": "0",
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "MPLBACKEND": "Agg",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "TQDM_DISABLE": "1",
+        "LOKY_MAX_CPU_COUNT": n,
+    }
+    for var in ("OMP", "OPENBLAS", "MKL", "NUMEXPR", "VECLIB_MAXIMUM", "BLIS"):
+        env[f"{var}_NUM_THREADS"] = n
+    return env
+
+
+class Sandbox:
+    """Executes code in ``workspace`` (writable, the working directory) with ``data`` mounted read-only at
+    ``./data``. Grading and anything that needs private files happen outside, in the caller."""
+
+    def __init__(
+        self, limits: Limits | None = None, isolation: str = "bwrap", python: str | None = None
+    ) -> None:
+        check(isolation)
+        if isolation == "none":
+            warnings.warn(
+                "sandbox isolation='none': the code shares this machine's files and network: "
+                "trusted code only",
+                stacklevel=2,
+            )
+        self.limits = limits or Limits()
+        self.isolation = isolation
+        self.python = python or sys.executable
+
+    def command(self, workspace: Path, data: Path | None, filename: str) -> list[str]:
+        lim = self.limits
+        if self.isolation == "none":
+            return [self.python, "-I", filename]
+        # the process limit is set inside, after the drop to nobody: its count is the sandbox user's
+        inner = ["/usr/bin/prlimit", f"--nproc={lim.processes}:{lim.processes}", "--"]
+        inner += [self.python, "-I", filename]
+        cmd = [_bwrap() or "bwrap", *_namespaces(), "--die-with-parent", "--new-session"]
+        cmd += ["--ro-bind", "/usr", "/usr", *_usr_links()]
+        made: set[Path] = set()
+        for name in ETC_FILES:
+            src = Path("/etc") / name
+            if src.exists():
+                cmd += [*_dirs(src, made), "--ro-bind", str(src), str(src)]
+        for root in _python_roots(self.python):
+            cmd += [*_dirs(root, made), "--ro-bind", str(root), str(root)]
+        cmd += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/dev/shm"]
+        cmd += ["--perms", "1777", "--size", str(lim.file_size_mb << 20), "--tmpfs", "/tmp"]
+        cmd += ["--bind", str(workspace), WORKSPACE]
+        if data is not None:
+            cmd += ["--ro-bind", str(data), f"{WORKSPACE}/data"]
+        cmd += ["--chdir", WORKSPACE, "--hostname", "sandbox"]
+        if os.geteuid() == 0:
+            # bubblewrap keeps only what setpriv needs to become nobody; setpriv drops it again
+            cmd += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--"]
+            cmd += ["/usr/bin/setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+            cmd += ["--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
+        else:
+            cmd += ["--"]
+        return cmd + inner
+
+    def _limit(self) -> None:
+        """preexec: own session (so the group can be killed) and the limits that also fit bubblewrap."""
+        lim = self.limits
+        os.setsid()
+        mem = lim.memory_mb << 20
+        resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+        size = lim.file_size_mb << 20
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        cpu = int(lim.timeout_s * max(lim.threads, 1)) + 30  # backstop; the wall clock binds first
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+        if self.isolation == "none":
+            resource.setrlimit(resource.RLIMIT_NPROC, (lim.processes, lim.processes))
+
+    def run(
+        self,
+        code: str | None,
+        workspace: str | os.PathLike,
+        data: str | os.PathLike | None = None,
+        filename: str = "solution.py",
+    ) -> ExecutionResult:
+        """Write ``code`` (unless None: run the file already there) to ``workspace/filename`` and run it."""
+        ws = Path(workspace).resolve()
+        ws.mkdir(parents=True, exist_ok=True)
+        if "/" in filename or filename.startswith("."):
+            raise ValueError(f"filename must be a plain file name, got {filename!r}")
+        if code is not None:
+            (ws / filename).write_text(code)
+        data_dir = Path(data).resolve() if data is not None else None
+        if data_dir is not None and not data_dir.is_dir():
+            raise FileNotFoundError(f"data directory {data_dir} does not exist")
+        if self.isolation == "bwrap":
+            if data_dir is not None:
+                (ws / "data").mkdir(exist_ok=True)  # mount point of the read-only data
+            if os.geteuid() == 0:
+                for p in [ws, *ws.rglob("*")]:
+                    os.lchown(p, NOBODY, NOBODY)
+        elif data_dir is not None and not (ws / "data").exists():
+            (ws / "data").symlink_to(data_dir)
+        lim = self.limits
+        read_fd, write_fd = os.pipe()
+        overflow = threading.Event()
+        start = time.monotonic()
+        try:
+            proc = subprocess.Popen(
+                self.command(ws, data_dir, filename),
+                cwd=ws,
+                env=_environment(lim, self.python),
+                stdin=subprocess.DEVNULL,
+                stdout=write_fd,
+                stderr=write_fd,
+                preexec_fn=self._limit,
+                close_fds=True,
+            )
+        finally:
+            os.close(write_fd)
+        tee = _Tee(read_fd, lim.keep_chars, int(lim.max_output_mb * (1 << 20)), overflow)
+        killed = None
+        deadline = start + lim.timeout_s
+        while proc.poll() is None:
+            if overflow.is_set():
+                killed = "output limit"
+            elif time.monotonic() > deadline:
+                killed = "timeout"
+            if killed:
+                _kill_group(proc)
+                break
+            overflow.wait(min(0.05, max(deadline - time.monotonic(), 0.001)))
+        proc.wait()
+        tee.thread.join(timeout=10)  # writers are dead: the pipe is at its end
+        elapsed = time.monotonic() - start
+        files = sorted(
+            str(p.relative_to(ws))
+            for p in ws.rglob("*")
+            if p.is_file() and p.name != filename and p.relative_to(ws).parts[0] != "data"
+        )
+        return ExecutionResult(
+            output=tee.text(),
+            exit_code=proc.returncode,
+            exec_time=elapsed,
+            timed_out=killed == "timeout",
+            killed=killed,
+            output_bytes=tee.total,
+            files=files,
+        )
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    # the sandbox's init is in this group; when it dies the PID namespace kills everything else inside
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)

@@ -1,0 +1,298 @@
+"""Hostile code against the sandbox: each attack is contained, the harness stays alive, nothing is left
+running. Every program carries a unique marker in its file name so leftovers can be found in /proc."""
+
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from openended.sandbox import Limits, Sandbox, SandboxUnavailable, check
+
+
+@pytest.fixture(scope="module")
+def bwrap_ok():
+    try:
+        check("bwrap")
+    except SandboxUnavailable as e:
+        if os.environ.get("CI"):
+            raise  # the setup installs bubblewrap: in CI its absence is a failure
+        pytest.skip(str(e))
+
+
+@pytest.fixture
+def box(tmp_path, bwrap_ok):
+    data = tmp_path / "public"
+    data.mkdir()
+    (data / "train.csv").write_text("x,y\n1,2\n")
+    private = tmp_path / "private"
+    private.mkdir()
+    secret = f"ANSWER-{uuid.uuid4().hex}"
+    (private / "answers.csv").write_text(f"id,y\n0,{secret}\n")
+    return tmp_path, data, private, secret
+
+
+def _processes_with(marker: str) -> list[int]:
+    found = []
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit():
+            try:
+                if marker.encode() in (p / "cmdline").read_bytes():
+                    found.append(int(p.name))
+            except OSError:
+                pass
+    return found
+
+
+def run(tmp_path, data, code, **limits):
+    marker = f"hostile_{uuid.uuid4().hex[:12]}"
+    sandbox = Sandbox(Limits(**{"timeout_s": 20, **limits}))
+    result = sandbox.run(textwrap.dedent(code), tmp_path / "ws", data, filename=f"{marker}.py")
+    time.sleep(0.2)
+    assert _processes_with(marker) == [], "a process of the sandboxed code outlived the run"
+    # the harness is alive and can still start processes
+    assert subprocess.run([sys.executable, "-c", "print(1)"], capture_output=True, text=True).stdout == "1\n"
+    return result
+
+
+def test_ordinary_code_runs_with_its_data_and_writes_its_workspace(box):
+    tmp, data, _, _ = box
+    r = run(
+        tmp,
+        data,
+        """
+        import pandas as pd, sklearn, os
+        df = pd.read_csv("data/train.csv")
+        df.to_csv("submission.csv", index=False)
+        print(len(df), os.getcwd())
+        """,
+    )
+    assert r.ok, r.output
+    assert r.output.strip() == "1 /workspace"
+    assert r.files == ["submission.csv"]
+    assert (tmp / "ws" / "submission.csv").read_text() == "x,y\n1,2\n"
+
+
+def test_network_is_unreachable_even_the_hosts_loopback(box):
+    tmp, data, _, _ = box
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    server.settimeout(8)
+    port = server.getsockname()[1]
+    got: list[bytes] = []
+
+    def accept():
+        try:
+            conn, _ = server.accept()
+            got.append(conn.recv(100))
+        except OSError:
+            pass
+
+    t = threading.Thread(target=accept)
+    t.start()
+    r = run(
+        tmp,
+        data,
+        f"""
+        import socket
+        for host, port in [("127.0.0.1", {port}), ("1.1.1.1", 80), ("8.8.8.8", 53)]:
+            try:
+                s = socket.create_connection((host, port), timeout=3)
+                s.sendall(b"exfiltrated")
+                print("CONNECTED", host)
+            except OSError as e:
+                print("blocked", host, type(e).__name__)
+        """,
+    )
+    t.join()
+    server.close()
+    assert got == []
+    assert "CONNECTED" not in r.output
+    assert r.output.count("blocked") == 3
+
+
+def test_fork_bomb_is_capped_and_killed(box):
+    tmp, data, _, _ = box
+    start = time.monotonic()
+    r = run(
+        tmp,
+        data,
+        """
+        import os
+        failures = 0
+        while True:
+            try:
+                os.fork()
+            except OSError:
+                failures += 1
+                if failures == 50:
+                    print("fork refused", flush=True)
+        """,
+        timeout_s=4,
+        processes=16,
+    )
+    assert r.timed_out
+    assert "fork refused" in r.output
+    assert time.monotonic() - start < 30
+
+
+def test_memory_bomb_gets_memory_error(box):
+    tmp, data, _, _ = box
+    r = run(
+        tmp,
+        data,
+        """
+        chunks = []
+        while True:
+            chunks.append(bytearray(256 << 20))
+        """,
+        memory_mb=1024,
+    )
+    assert not r.ok
+    assert r.out_of_memory, r.output
+    assert not r.timed_out
+
+
+def test_private_answers_are_not_reachable(box):
+    tmp, data, private, secret = box
+    r = run(
+        tmp,
+        data,
+        f"""
+        import os
+        paths = [{str(private / "answers.csv")!r}, "../private/answers.csv", "data/../../private/answers.csv"]
+        for path in paths:
+            try:
+                print(open(path).read())
+            except OSError as e:
+                print("denied", type(e).__name__)
+        needle = bytes.fromhex("{secret.encode().hex()}")  # not spelled out: this file would match
+        hits = 0
+        for root, dirs, files in os.walk("/"):
+            if root.startswith(("/proc", "/sys", "/dev")):
+                dirs[:] = []
+                continue
+            for f in files:
+                try:
+                    with open(os.path.join(root, f), "rb") as fh:
+                        if needle in fh.read(1 << 20):
+                            hits += 1
+                            print("LEAK", root, f)
+                except OSError:
+                    pass
+        print("walked", hits)
+        """,
+        timeout_s=120,
+    )
+    assert secret not in r.output
+    assert "LEAK" not in r.output
+    assert "walked 0" in r.output, r.output
+
+
+def test_writes_outside_the_workspace_fail_and_leave_the_host_unchanged(box):
+    tmp, data, _, _ = box
+    outside = tmp / "outside.txt"
+    r = run(
+        tmp,
+        data,
+        f"""
+        targets = [{str(outside)!r}, "data/train.csv", "data/new.csv", "/etc/evil", "/usr/evil",
+                   {str(Path(sys.executable))!r}]
+        for path in targets:
+            try:
+                with open(path, "a") as f:
+                    f.write("owned")
+                print("WROTE", path)
+            except OSError as e:
+                print("denied", type(e).__name__)
+        """,
+    )
+    assert "WROTE" not in r.output.replace(f"WROTE {outside}", "WROTE-INVISIBLE")
+    assert not outside.exists()
+    assert (data / "train.csv").read_text() == "x,y\n1,2\n"
+    assert not (data / "new.csv").exists()
+    assert not Path("/etc/evil").exists() and not Path("/usr/evil").exists()
+
+
+def test_endless_output_is_stopped_and_truncated(box):
+    tmp, data, _, _ = box
+    r = run(
+        tmp,
+        data,
+        """
+        print("FIRST LINE")
+        while True:
+            print("spam " * 200)
+        """,
+        max_output_mb=2,
+    )
+    assert r.killed == "output limit"
+    assert r.output_bytes > 2 << 20
+    assert r.output.startswith("FIRST LINE")
+    assert "bytes of output skipped" in r.output
+    assert len(r.output) < 3 * Limits().keep_chars
+
+
+def test_sleeping_past_the_limit_kills_the_whole_tree_including_daemons(box):
+    tmp, data, _, _ = box
+    start = time.monotonic()
+    r = run(
+        tmp,
+        data,
+        """
+        import os, subprocess, time
+        subprocess.Popen(["sleep", "987"], start_new_session=True)
+        if os.fork() == 0:          # a double-forked daemon in its own session
+            os.setsid()
+            if os.fork() == 0:
+                time.sleep(987)
+            os._exit(0)
+        print("sleeping", flush=True)
+        time.sleep(1000)
+        """,
+        timeout_s=3,
+    )
+    assert r.timed_out and r.killed == "timeout"
+    assert "sleeping" in r.output
+    assert time.monotonic() - start < 15
+    assert "time limit" in r.for_llm(3)
+
+
+def test_environment_is_scrubbed_of_secrets(box, monkeypatch):
+    tmp, data, _, _ = box
+    token = f"sk-{uuid.uuid4().hex}"
+    monkeypatch.setenv("OPENAI_API_KEY", token)
+    monkeypatch.setenv("OPENENDED_GDR_KEY", token)
+    r = run(
+        tmp,
+        data,
+        """
+        import os
+        print(dict(os.environ))
+        for pid in os.listdir("/proc"):
+            if pid.isdigit():
+                try:
+                    print(pid, open(f"/proc/{pid}/environ", "rb").read())
+                except OSError:
+                    pass
+        """,
+    )
+    assert r.ok, r.output
+    assert token not in r.output
+    assert "OMP_NUM_THREADS" in r.output  # the variables it is given are there
+
+
+def test_no_isolation_must_be_asked_for_and_warns():
+    with pytest.raises(ValueError, match="isolation"):
+        check("docker")
+    with pytest.warns(UserWarning, match="trusted code only"):
+        Sandbox(isolation="none")
+    with pytest.raises(ValueError, match="timeout_s"):
+        Limits(timeout_s=0)
