@@ -19,3 +19,17 @@ def smollm2():
     model = load("smollm2-135m?threads=2")
     yield model
     model.close()
+
+
+@pytest.fixture(scope="session")
+def bwrap_ok():
+    """The bubblewrap sandbox works here: skip on a developer machine without it, fail in CI (setup
+    installs it)."""
+    from openended.sandbox import SandboxUnavailable, check
+
+    try:
+        check("bwrap")
+    except SandboxUnavailable as e:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(str(e))

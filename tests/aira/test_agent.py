@@ -2,7 +2,6 @@
 and once with the embedded SmolLM2."""
 
 import json
-import os
 
 import pytest
 
@@ -10,7 +9,6 @@ from openended.aira.agent import Agent, summarize
 from openended.aira.config import AIRAConfig
 from openended.aira.tasks import get
 from openended.llm.scripted import ScriptedLLM
-from openended.sandbox import SandboxUnavailable, check
 
 GOOD = """Plan: logistic regression with C={c}.
 ```python
@@ -26,16 +24,6 @@ pd.DataFrame({{"id": te["id"], "species": m.predict(te[X.columns])}}).to_csv("su
 ```"""
 BUGGY = "Plan: a typo.\n```python\nimport pandas as pd\npd.read_csv('data/trian.csv')\n```"
 NO_CODE = "I would use a random forest."
-
-
-@pytest.fixture(scope="module")
-def sandbox_ok():
-    try:
-        check("bwrap")
-    except SandboxUnavailable as e:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(str(e))
 
 
 def scripted():
@@ -54,7 +42,7 @@ def scripted():
     return ScriptedLLM(respond=respond)
 
 
-def test_greedy_run_executes_grades_hides_scores_and_resumes(tmp_path, sandbox_ok):
+def test_greedy_run_executes_grades_hides_scores_and_resumes(tmp_path, bwrap_ok):
     cfg = AIRAConfig(
         task="iris", policy="greedy", steps=4, num_drafts=3, debug_prob=1.0, exec_timeout_s=60, seed=0
     )
@@ -90,7 +78,7 @@ def test_greedy_run_executes_grades_hides_scores_and_resumes(tmp_path, sandbox_o
 
 
 @pytest.mark.slow
-def test_embedded_model_drives_two_steps(tmp_path, sandbox_ok, smollm2):
+def test_embedded_model_drives_two_steps(tmp_path, bwrap_ok, smollm2):
     cfg = AIRAConfig(task="iris", policy="greedy", steps=2, max_tokens=200, exec_timeout_s=60, llm_retries=1)
     agent = Agent(cfg, get("iris"), tmp_path, smollm2)
     while not agent.done:
@@ -100,3 +88,17 @@ def test_embedded_model_drives_two_steps(tmp_path, sandbox_ok, smollm2):
         assert node.tokens > 0
         assert node.good or node.bug  # a verdict either way, with the reason when buggy
     summarize(agent.journal, agent.ladder, agent.task)
+
+
+def test_a_failing_model_call_makes_a_buggy_node_not_a_dead_run(tmp_path):
+    from openended.llm import LLMError
+
+    def respond(prompt, i):
+        raise LLMError("prompt of 9999 tokens does not fit the context of 2048")
+
+    cfg = AIRAConfig(task="iris", steps=2, isolation="none")
+    with pytest.warns(UserWarning, match="trusted code only"):
+        agent = Agent(cfg, get("iris"), tmp_path, ScriptedLLM(respond=respond))
+    node = agent.step()
+    assert node.is_buggy and node.bug.startswith("model call failed") and "9999 tokens" in node.bug
+    assert agent.step().id == 1

@@ -22,7 +22,7 @@ from openended.aira.ladder import ladder_for, medal
 from openended.aira.operators import Operators
 from openended.aira.policies import MCTS, Evolutionary, Greedy, SearchPolicy
 from openended.aira.task import Prepared, Task
-from openended.llm import LLM
+from openended.llm import LLM, LLMError
 from openended.sandbox import Limits, Sandbox
 
 JOURNAL, STATE = "journal.jsonl", "search_state.json"
@@ -82,12 +82,15 @@ class Agent:
         node = Node(id=self.journal.new_id(), operator=action.operator, parents=list(action.parents))
         if action.operator == "debug":
             node.debug_depth = self.journal[action.parents[0]].debug_depth + 1
-        plan, code, tokens, seconds = self.operators.propose(
-            action, self.journal, self.cfg.seed * 100003 + node.id
-        )
+        try:
+            plan, code, tokens, seconds = self.operators.propose(
+                action, self.journal, self.cfg.seed * 100003 + node.id
+            )
+        except LLMError as e:  # e.g. a prompt longer than the model's context: a failed node, not a dead run
+            plan, code, tokens, seconds = f"model call failed: {e}", None, 0, 0.0
         node.plan, node.tokens, node.llm_seconds = plan, tokens, seconds
         if code is None:
-            node.bug = "the reply had no code block"
+            node.bug = plan if plan.startswith("model call failed") else "the reply had no code block"
             node.output = plan[-2000:]
         else:
             node.code = code

@@ -15,7 +15,7 @@ from openended.aira.journal import Journal, Node
 from openended.aira.policies import Action
 from openended.aira.prompts import ANALYZE, COMMON_RULES, DEBUG_MEMORY_HEADER, MEMORY_HEADER, PROMPTS
 from openended.aira.task import Prepared
-from openended.llm import LLM
+from openended.llm import LLM, LLMError
 from openended.llm.types import SamplingParams
 
 CODE_BLOCK = re.compile(r"```(?:python|py)?[^\n]*\n(.*?)(?:```|\Z)", re.S)
@@ -147,10 +147,14 @@ class Operators:
             output=node.output,
         )
         params = SamplingParams(temperature=self.cfg.analyze_temperature, max_tokens=256, seed=node.id)
-        reply = self.analyzer.complete([{"role": "user", "content": prompt}], params)
-        node.tokens += reply.usage.completion_tokens
-        node.llm_seconds += reply.latency_s
-        verdict = _json_object(reply.text)
+        try:
+            reply = self.analyzer.complete([{"role": "user", "content": prompt}], params)
+        except LLMError:  # too long for the analyzer's context: the harness's own reading stands
+            verdict: dict[str, Any] = {}
+        else:
+            node.tokens += reply.usage.completion_tokens
+            node.llm_seconds += reply.latency_s
+            verdict = _json_object(reply.text)
         is_bug = bool(verdict.get("is_bug", printed is None))
         summary = str(verdict.get("summary") or "").strip()
         metric = _number(verdict.get("metric"))
