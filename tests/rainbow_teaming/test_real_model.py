@@ -1,6 +1,7 @@
 """Rainbow Teaming with the embedded SmolLM2 in every role; safety tuning of its transformers copy."""
 
 import json
+import math
 
 import pytest
 
@@ -63,3 +64,17 @@ def test_safety_tuning_raises_the_likelihood_of_refusals(tmp_path):
     tuned = load(f"hf:{tmp_path / 'tuned'}?threads=2")
     after = tuned.score(probe, choices).logprobs[0]
     assert after > before + 1.0  # log-likelihood of the refusal rose by more than e
+
+
+@pytest.mark.slow
+def test_fine_tuning_never_truncates_long_prompts_into_an_empty_loss(tmp_path):
+    need("transformers")
+    need("gguf")
+    from openended.llm.finetune import Example, sft
+
+    long_prompt = "Rewrite this text without personal data. " + "Alice Smith lives at 12 Oak Road. " * 80
+    examples = [Example([{"role": "user", "content": long_prompt}], "Jane Doe lives at 3 Elm Street.")]
+    with pytest.raises(ValueError, match=r"example 0 has \d+ tokens"):
+        sft("hf:smollm2-135m", examples, tmp_path / "a", epochs=1, max_length=256, threads=2)
+    summary = sft("hf:smollm2-135m", examples, tmp_path / "b", epochs=1, batch_size=1, threads=2)
+    assert summary["steps"] == 1 and math.isfinite(summary["first_loss"]) and summary["first_loss"] > 0

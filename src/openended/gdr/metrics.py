@@ -63,16 +63,24 @@ def rouge_l(reference: str, candidate: str) -> float:
 def evaluate_pii(
     corpus: Sequence[Mapping[str, Any]], outputs: Mapping[str, str], embeddings: bool = True
 ) -> dict[str, Any]:
-    """Metrics of ``outputs`` (row id → refined text; missing ids were quarantined) on a PII corpus."""
+    """Metrics of ``outputs`` (row id → refined text; missing ids were quarantined) on a PII corpus.
+
+    ``leak_rate``: share of all gold PII strings that appear in the released output (a quarantined row
+    releases nothing); ``leak_rate_emitted``: the same over the rows that were released; ``over_redaction``:
+    share of non-PII content words lost, a quarantined row counting as all lost; ``coverage``: rows released.
+    """
     total = kept = 0
     by_kind: dict[str, list[bool]] = {}
     lost, utility, rouge = [], [], []
     pairs = []
+    emitted_leaks: list[bool] = []  # gold spans of rows that reached the output
     for row in corpus:
         out = outputs.get(row["id"])
         for g in row["gold"]:
             leak = out is not None and leaked(g["value"], out)
             by_kind.setdefault(g["kind"], []).append(leak)
+            if out is not None:
+                emitted_leaks.append(leak)
         words = content_words(row["text"], row["gold"])
         if out is None:
             lost.append(1.0)
@@ -95,6 +103,8 @@ def evaluate_pii(
         "coverage": kept / len(corpus) if corpus else float("nan"),
         "leak_rate": float(np.mean(all_leaks)) if all_leaks else 0.0,
         "leak_rate_by_kind": {k: float(np.mean(v)) for k, v in sorted(by_kind.items())},
+        # among emitted rows only: a method that quarantines most rows cannot look safe by emitting little
+        "leak_rate_emitted": float(np.mean(emitted_leaks)) if emitted_leaks else float("nan"),
         "over_redaction": float(np.mean(lost)) if lost else float("nan"),
         "similarity": float(np.mean(utility)) if utility else float("nan"),
         "rouge_l": float(np.mean(rouge)) if rouge else float("nan"),

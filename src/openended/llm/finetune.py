@@ -58,14 +58,12 @@ def read_pairs(path: str | os.PathLike) -> list[Example]:
     return out
 
 
-def _encode(tokenizer: Any, ex: Example, max_length: int) -> tuple[list[int], list[int]]:
+def _encode(tokenizer: Any, ex: Example) -> tuple[list[int], list[int]]:
     prompt_ids = tokenizer.apply_chat_template(ex.prompt, add_generation_prompt=True, tokenize=True)
     if hasattr(prompt_ids, "input_ids"):  # BatchEncoding in newer transformers
         prompt_ids = prompt_ids["input_ids"]
     answer_ids = tokenizer(ex.answer + (tokenizer.eos_token or ""), add_special_tokens=False)["input_ids"]
-    ids = (list(prompt_ids) + list(answer_ids))[:max_length]
-    labels = ([-100] * len(prompt_ids) + list(answer_ids))[:max_length]
-    return ids, labels
+    return list(prompt_ids) + list(answer_ids), [-100] * len(prompt_ids) + list(answer_ids)
 
 
 def sft(
@@ -76,13 +74,17 @@ def sft(
     epochs: int = 3,
     lr: float = 2e-5,
     batch_size: int = 8,
-    max_length: int = 256,
+    max_length: int | None = None,
     seed: int = 0,
     device: str | None = None,
     threads: int | None = None,
     progress: Callable[[int, int, float], None] | None = None,
 ) -> dict[str, Any]:
-    """Fine-tune ``base`` on ``examples``; saves model and tokenizer to ``out_dir`` and returns the losses."""
+    """Fine-tune ``base`` on ``examples``; saves model and tokenizer to ``out_dir`` and returns the losses.
+
+    Examples are never truncated: cutting a long prompt would leave no answer tokens to learn from (the
+    loss becomes NaN and nothing is learned). An example longer than ``max_length`` tokens (default: no
+    limit) is an error naming it; a NaN loss stops the training."""
     try:
         import torch
         import transformers
@@ -103,7 +105,14 @@ def sft(
     )
     model = model.to(device)  # type: ignore[arg-type]
     model.train()
-    encoded = [_encode(tokenizer, ex, max_length) for ex in examples]
+    encoded = [_encode(tokenizer, ex) for ex in examples]
+    if max_length is not None:
+        for n, (ids, _) in enumerate(encoded):
+            if len(ids) > max_length:
+                raise ValueError(
+                    f"example {n} has {len(ids)} tokens (prompt + answer), over max_length={max_length}: "
+                    "raise max_length or shorten the prompts"
+                )
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     order = list(range(len(encoded)))
@@ -121,6 +130,8 @@ def sft(
             labels = torch.tensor([y + [-100] * (width - len(y)) for _, y in batch], device=device)
             mask = torch.tensor([[1] * len(x) + [0] * (width - len(x)) for x, _ in batch], device=device)
             loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+            if not torch.isfinite(loss):
+                raise LLMError(f"fine-tuning loss is {float(loss)} at step {len(losses) + 1}; stopped")
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
