@@ -72,6 +72,7 @@ def test_greedy_run_executes_grades_hides_scores_and_resumes(tmp_path, bwrap_ok)
     assert [json.loads(x)["id"] for x in lines] == [0, 1, 2, 3]
     s = summarize(agent.journal, agent.ladder, agent.task)
     assert s["selected"]["node"] in (0, 3) and s["oracle"] is not None
+    assert (s["code_rate"], s["ran_rate"], s["metric_rate"]) == (0.75, 0.5, 0.5)
     assert s["valid_submission_rate"] == pytest.approx(
         sum(n.valid_submission for n in agent.journal.nodes) / 4
     )

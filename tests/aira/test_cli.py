@@ -27,6 +27,9 @@ def test_run_writes_journal_summary_tree_and_report_then_aggregates(tmp_path, ca
         {
             "policy": "greedy",
             "runs": 1,
+            "nodes": 3,
+            "with code": "0 %",
+            "ran cleanly": "0 %",
             "valid submissions": "0 %",
             "any good node": "0 %",
             "medal (selected)": "0 %",

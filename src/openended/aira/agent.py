@@ -150,6 +150,18 @@ class Agent:
         return summarize(self.journal, self.ladder, self.task)
 
 
+def code_rates(journal: Journal) -> dict[str, float]:
+    """How far nodes got: a code block in the reply, a run that exited cleanly, a printed metric."""
+    n = len(journal)
+    if not n:
+        return {"code_rate": math.nan, "ran_rate": math.nan, "metric_rate": math.nan}
+    return {
+        "code_rate": sum(bool(x.code) for x in journal.nodes) / n,
+        "ran_rate": sum(x.exit_code == 0 for x in journal.nodes) / n,
+        "metric_rate": sum(x.metric is not None for x in journal.nodes) / n,
+    }
+
+
 def summarize(journal: Journal, ladder: dict[str, Any], task: Task) -> dict[str, Any]:
     """Selected node (best validation) vs oracle (best hidden test score); the generalization gap."""
     chosen, oracle = journal.best(), journal.oracle()
@@ -160,6 +172,7 @@ def summarize(journal: Journal, ladder: dict[str, Any], task: Task) -> dict[str,
         "lower_is_better": task.lower_is_better,
         "nodes": n,
         "buggy_rate": sum(x.is_buggy for x in journal.nodes) / n if n else math.nan,
+        **code_rates(journal),
         "valid_submission_rate": sum(x.valid_submission for x in journal.nodes) / n if n else math.nan,
         "selected": None,
         "oracle": None,

@@ -150,6 +150,8 @@ def summary_row(s: dict[str, Any]) -> dict[str, Any]:
         "policy": s.get("policy", ""),
         "metric": s["metric"] + (" ↓" if s["lower_is_better"] else " ↑"),
         "nodes": s["nodes"],
+        "with code": _pct(s.get("code_rate")),
+        "ran cleanly": _pct(s.get("ran_rate")),
         "valid submissions": _pct(s["valid_submission_rate"]),
         "selected: test": sel.get("score"),
         "selected: medal": sel.get("medal") or ("none" if sel else "no good node"),
@@ -160,7 +162,12 @@ def summary_row(s: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _pct(x: float) -> str:
+def _mean(values: Any) -> float:
+    vals = [v for v in values if v is not None and not math.isnan(v)]
+    return sum(vals) / len(vals) if vals else math.nan
+
+
+def _pct(x: float | None) -> str:
     return "" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.0f} %"
 
 
@@ -171,7 +178,12 @@ def collect(roots: list[Path]) -> list[dict[str, Any]]:
         for p in sorted([root, *root.rglob("*")]):
             f = p / "artifacts" / "summary.json"
             if p.is_dir() and f.is_file():
-                out.append(json.loads(f.read_text()) | {"run": str(p)})
+                summary = json.loads(f.read_text()) | {"run": str(p)}
+                if "code_rate" not in summary and (p / "journal.jsonl").is_file():
+                    from openended.aira.agent import code_rates
+
+                    summary |= code_rates(Journal.load(p / "journal.jsonl", summary["lower_is_better"]))
+                out.append(summary)
     return out
 
 
@@ -187,6 +199,9 @@ def aggregate(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
             {
                 "policy": policy,
                 "runs": n,
+                "nodes": sum(r["nodes"] for r in runs),
+                "with code": _pct(_mean(r.get("code_rate") for r in runs)),
+                "ran cleanly": _pct(_mean(r.get("ran_rate") for r in runs)),
                 "valid submissions": _pct(sum(r["valid_submission_rate"] for r in runs) / n),
                 "any good node": _pct(sum(r.get("selected") is not None for r in runs) / n),
                 "medal (selected)": _pct(
