@@ -179,3 +179,42 @@ def test_ladder_recomputes_on_a_tiny_task_and_medals_follow_the_rules(tmp_path):
     low = {"median": 10, "bronze": 8, "silver": 6, "gold": 5, "lower_is_better": True}
     assert ladders.medal(5.0, low)["gold_medal"] and ladders.medal(9.0, low)["above_median"]
     assert ladders.medal(None, low)["score"] is None
+
+
+USER_TASK = """
+from openended.aira.task import Task
+
+
+def load():
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 3))
+    return pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "c": x[:, 2], "y": 2 * x[:, 0] - x[:, 1]})
+
+
+TASK = Task(name="user-linear", title="A user's task", description="y is linear in a and b.", metric="rmse",
+            target="y", load=load)
+"""
+
+
+def test_a_user_adds_a_task_with_one_module(tmp_path, monkeypatch):
+    from openended.aira.tasks import get, load_file
+
+    folder = tmp_path / "mytasks"
+    folder.mkdir()
+    (folder / "user_linear.py").write_text(USER_TASK)
+    assert load_file(folder / "user_linear.py").name == "user-linear"
+    monkeypatch.setenv("OPENENDED_AIRA_TASKS", str(folder))
+    task = get("user-linear")
+    prepared = task.prepare(tmp_path / "split", 0)
+    lad = ladders.ladder_for(prepared, 0, cache=tmp_path / "ladder.json")
+    assert lad["source"] == "computed" and (tmp_path / "ladder.json").is_file()
+    assert (
+        lad["scores"]["linear"] < 0.01 < lad["scores"]["dummy"]
+    )  # a linear target: the linear rung is exact
+    assert ladders.ladder_for(prepared, 0, cache=tmp_path / "ladder.json") == lad  # cached
+    (folder / "broken.py").write_text("X = 1\n")
+    with pytest.raises(ValueError, match="defines no TASK"):
+        get("user-linear")
