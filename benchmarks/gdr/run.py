@@ -97,7 +97,14 @@ def main() -> None:
             from openended.gdr.distill import distill
 
             distill(
-                teacher, student, include_fallback=True, epochs=a.epochs, lr=5e-5, batch_size=8, threads=2
+                teacher,
+                student,
+                include_fallback=True,
+                shots=0,
+                epochs=a.epochs,
+                lr=5e-5,
+                batch_size=8,
+                threads=2,
             )
         distilled = _run(
             ANONYMIZE,
@@ -106,6 +113,7 @@ def main() -> None:
                 id_field="id",
                 rewriter=f"hf:{student}?threads=2",
                 max_attempts=2,
+                shots=0,
             ),
             root,
             "gdr-student",

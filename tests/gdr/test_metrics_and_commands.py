@@ -118,6 +118,9 @@ def test_distillation_pairs_rebuild_the_first_attempt_prompt(tmp_path):
     examples = teacher_examples(tmp_path / "teacher", include_fallback=True)
     assert len(examples) == 2
     prompt, answer = examples[1].prompt, examples[1].answer
+    assert [m["role"] for m in prompt] == ["system", "user"]  # the student is prompted zero-shot by default
+    few_shot = teacher_examples(tmp_path / "teacher", include_fallback=True, shots=-1)[1].prompt
+    assert len(few_shot) > 2 and few_shot[-1] == prompt[-1]
     assert (
         "4111 1111 1111 1111 -> " in prompt[-1]["content"]
         and "Card 4111 1111 1111 1111 was charged" in prompt[-1]["content"]

@@ -142,13 +142,15 @@ def _distill(args: argparse.Namespace) -> int:
         args.out,
         args.base,
         args.include_fallback,
+        args.shots,
         epochs=args.epochs,
         lr=args.lr,
         batch_size=args.batch_size,
     )
     print(
         f"student {args.out}: {summary['examples']} examples, {summary['steps']} steps, loss "
-        f"{summary['first_loss']:.3f} -> {summary['last_loss']:.3f}; use it with --rewriter hf:{args.out}",
+        f"{summary['first_loss']:.3f} -> {summary['last_loss']:.3f}; use it with --rewriter hf:{args.out} "
+        f"--shots {args.shots}",
         file=sys.stderr,
     )
     return 0
@@ -187,6 +189,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--include-fallback", action="store_true", help="also learn from rows the fallback redacted"
     )
+    p.add_argument("--shots", type=int, default=0, help="worked examples in the student's prompt (0)")
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--lr", type=float, default=5e-5)
     p.add_argument("--batch-size", type=int, default=8)

@@ -52,6 +52,11 @@ class GDRConfig(Config):
     retry_temperature: float = param(
         0.7, "sampling temperature of retries (first attempt greedy)", ge=0.0, le=2.0
     )
+    shots: int = param(
+        -1,
+        "worked examples in the rewriter prompt (-1: all; 0 for a rewriter distilled on 0-shot prompts)",
+        ge=-1,
+    )
     batch_size: int = param(8, "rows per rewriter batch (and per durable write)", ge=1, le=4096)
     executor: Literal["local", "ray"] = param("local", "run in this process, or on Ray Data workers")
     workers: int = param(2, "Ray workers (one model each)", ge=1)

@@ -22,9 +22,12 @@ from openended.llm.finetune import Example
 from openended.llm.scripted import ScriptedLLM
 
 
-def teacher_examples(run_dir: str | Path, include_fallback: bool = False) -> list[Example]:
+def teacher_examples(run_dir: str | Path, include_fallback: bool = False, shots: int = 0) -> list[Example]:
+    """(prompt, accepted rewrite) pairs. The student's prompt has ``shots`` worked examples (default none:
+    what the examples taught is what the student learns, and its prompts are ~5x shorter to train on and
+    to run); run the student with the same ``--shots``."""
     run_dir = Path(run_dir)
-    config = load_config(run_dir, GDRConfig)
+    config = load_config(run_dir, GDRConfig).replace(shots=shots)
     with Ledger(run_dir) as ledger:
         accepted = {r["_gdr"]["id"]: r for r in ledger.records("output")}
     # the rewriter is never called here: the refiner only builds prompts
@@ -48,11 +51,12 @@ def distill(
     out: str | Path,
     base: str = "hf:smollm2-135m",
     include_fallback: bool = False,
+    shots: int = 0,
     **kw: Any,
 ) -> dict[str, Any]:
     from openended.llm.finetune import sft
 
-    examples = teacher_examples(run_dir, include_fallback)
+    examples = teacher_examples(run_dir, include_fallback, shots)
     if not examples:
         raise ValueError(f"{run_dir} has no verified rewrites to learn from (try --include-fallback)")
     return sft(base, examples, out, **kw)

@@ -58,6 +58,7 @@ class Refiner:
         retry_temperature: float = 0.7,
         toxicity_threshold: float = 0.5,
         seed: int = 0,
+        shots: int = -1,
     ) -> None:
         if task not in ("anonymize", "detoxify"):
             raise ValueError(f"task must be anonymize or detoxify, got {task!r}")
@@ -73,6 +74,7 @@ class Refiner:
         self.retry_temperature = retry_temperature
         self.toxicity_threshold = toxicity_threshold
         self.seed = seed
+        self.shots = None if shots < 0 else shots
 
     # -- steps -------------------------------------------------------------------------------------
     def prepare(self, item: Item) -> None:
@@ -83,8 +85,8 @@ class Refiner:
 
     def prompt(self, item: Item) -> Any:
         if self.task == "anonymize":
-            return anonymize_prompt(item.text, item.replacements, item.feedback)
-        return detoxify_prompt(item.text, item.feedback)
+            return anonymize_prompt(item.text, item.replacements, item.feedback, self.shots)
+        return detoxify_prompt(item.text, item.feedback, self.shots)
 
     def verify(self, item: Item, rewrite: str) -> list[Verdict]:
         return [v(item.text, rewrite, item.findings) for v in self.verifiers]

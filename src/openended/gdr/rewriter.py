@@ -50,9 +50,12 @@ DETOXIFY_EXAMPLES: tuple[tuple[str, str], ...] = (
 )
 
 
-def anonymize_prompt(text: str, replacements: Mapping[str, str], feedback: str = "") -> list[Message]:
+def anonymize_prompt(
+    text: str, replacements: Mapping[str, str], feedback: str = "", shots: int | None = None
+) -> list[Message]:
+    """``shots``: how many worked examples precede the text (None: all; 0 for a distilled student)."""
     messages: list[Message] = [{"role": "system", "content": ANONYMIZE_SYSTEM}]
-    for source, repl, result in ANONYMIZE_EXAMPLES:
+    for source, repl, result in ANONYMIZE_EXAMPLES[:shots]:
         messages.append({"role": "user", "content": f"Replacements: {repl}\nText:\n{source}"})
         messages.append({"role": "assistant", "content": result})
     repl = "; ".join(f"{k} -> {v}" for k, v in replacements.items()) or "none detected; look for any"
@@ -61,9 +64,9 @@ def anonymize_prompt(text: str, replacements: Mapping[str, str], feedback: str =
     return messages
 
 
-def detoxify_prompt(text: str, feedback: str = "") -> list[Message]:
+def detoxify_prompt(text: str, feedback: str = "", shots: int | None = None) -> list[Message]:
     messages: list[Message] = [{"role": "system", "content": DETOXIFY_SYSTEM}]
-    for source, result in DETOXIFY_EXAMPLES:
+    for source, result in DETOXIFY_EXAMPLES[:shots]:
         messages.append({"role": "user", "content": f"Text:\n{source}"})
         messages.append({"role": "assistant", "content": result})
     note = f"\nA previous attempt was rejected. {feedback}" if feedback else ""

@@ -70,6 +70,7 @@ def build_refiner(config: GDRConfig, rewriter: LLM, judge: LLM | None, key: str)
         retry_temperature=config.retry_temperature,
         toxicity_threshold=config.toxicity_threshold,
         seed=config.seed,
+        shots=config.shots,
     )
 
 

@@ -107,10 +107,10 @@ def sft(
     model.train()
     encoded = [_encode(tokenizer, ex) for ex in examples]
     if max_length is not None:
-        for n, (ids, _) in enumerate(encoded):
-            if len(ids) > max_length:
+        for n, (tokens, _) in enumerate(encoded):
+            if len(tokens) > max_length:
                 raise ValueError(
-                    f"example {n} has {len(ids)} tokens (prompt + answer), over max_length={max_length}: "
+                    f"example {n} has {len(tokens)} tokens (prompt + answer), over max_length={max_length}: "
                     "raise max_length or shorten the prompts"
                 )
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
