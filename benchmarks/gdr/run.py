@@ -47,6 +47,7 @@ def main() -> None:
     p.add_argument("--train", type=int, default=200, help="distillation corpus rows")
     p.add_argument("--root", default="runs/gdr-bench")
     p.add_argument("--epochs", type=int, default=2)
+    p.add_argument("--threads", type=int, default=2, help="torch threads of the student's training and runs")
     p.add_argument("--no-distill", action="store_true", help="skip the teacher, student and their row")
     a = p.parse_args()
     root = Path(a.root)
@@ -104,14 +105,14 @@ def main() -> None:
                 epochs=a.epochs,
                 lr=5e-5,
                 batch_size=8,
-                threads=2,
+                threads=a.threads,
             )
         distilled = _run(
             ANONYMIZE,
             AnonymizeConfig(
                 input=str(root / "test.jsonl"),
                 id_field="id",
-                rewriter=f"hf:{student}?threads=2",
+                rewriter=f"hf:{student}?threads={a.threads}",
                 max_attempts=2,
                 shots=0,
             ),
