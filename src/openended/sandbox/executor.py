@@ -264,7 +264,10 @@ class Sandbox:
         inner += [self.python, "-I", filename]
         cmd = [_bwrap() or "bwrap", *_namespaces(), "--die-with-parent", "--new-session"]
         cmd += ["--ro-bind", "/usr", "/usr", *_usr_links()]
-        made: set[Path] = set()
+        # the scratch /tmp first: binds below may live under the host's /tmp (a venv in a CI checkout there)
+        # and must land on top of it, not be hidden by it
+        cmd += ["--perms", "1777", "--size", str(lim.file_size_mb << 20), "--tmpfs", "/tmp"]
+        made: set[Path] = {Path("/tmp")}
         for name in ETC_FILES:
             src = Path("/etc") / name
             if src.exists():
@@ -272,7 +275,6 @@ class Sandbox:
         for root in _python_roots(self.python):
             cmd += [*_dirs(root, made), "--ro-bind", str(root), str(root)]
         cmd += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/dev/shm"]
-        cmd += ["--perms", "1777", "--size", str(lim.file_size_mb << 20), "--tmpfs", "/tmp"]
         cmd += ["--bind", str(workspace), WORKSPACE]
         if data is not None:
             cmd += ["--ro-bind", str(data), f"{WORKSPACE}/data"]
