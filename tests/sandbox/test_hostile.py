@@ -289,12 +289,18 @@ def test_no_isolation_must_be_asked_for_and_warns():
 
 def test_an_environment_under_the_hosts_tmp_is_not_hidden_by_the_sandboxs_tmp(tmp_path, bwrap_ok):
     # a CI checkout (and its .venv) may live under /tmp, where the sandbox mounts its own scratch /tmp
-    assert str(tmp_path).startswith("/tmp")
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "venv")], check=True)
-    sandbox = Sandbox(Limits(timeout_s=20), python=str(tmp_path / "venv" / "bin" / "python"))
-    r = sandbox.run(
-        "import sys, os; print(sys.prefix); open('/tmp/scratch', 'w').write('x')", tmp_path / "ws"
-    )
+    import shutil
+    import tempfile
+
+    venv = Path(tempfile.mkdtemp(dir="/tmp")) / "venv"
+    try:
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+        sandbox = Sandbox(Limits(timeout_s=20), python=str(venv / "bin" / "python"))
+        r = sandbox.run(
+            "import sys; print(sys.prefix); open('/tmp/scratch', 'w').write('x')", tmp_path / "ws"
+        )
+    finally:
+        shutil.rmtree(venv.parent)
     assert r.ok, r.output
-    assert r.output.strip() == str(tmp_path / "venv")
+    assert r.output.strip() == str(venv)
     assert not Path("/tmp/scratch").exists()  # the sandbox's /tmp is its own
