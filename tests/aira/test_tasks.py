@@ -1,7 +1,6 @@
 """Task contract: deterministic splits, graders checked against hand-computed values, malformed submissions
 rejected with a message and no score; medal ladders."""
 
-import json
 import math
 
 import numpy as np
@@ -156,7 +155,7 @@ def test_prepare_is_deterministic_and_reused(tmp_path):
 def test_committed_ladders_belong_to_the_current_splits(prepared_suite):
     committed = ladders.committed()["tasks"]
     for name, p in prepared_suite.items():
-        stamp = json.loads((p.public.parent / "checksums.json").read_text())["files"]
+        stamp = p.checksums()
         assert name in committed, f"no committed ladder for {name}: openended aira ladder --write"
         assert committed[name]["checksums"] == stamp, f"{name}: split changed since its ladder was computed"
         entry = committed[name]

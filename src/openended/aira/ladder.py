@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from openended.aira.task import Prepared, Task
+from openended.aira.task import Prepared, Task, class_labels
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -189,7 +189,7 @@ def reference_submission(name: str, prepared: Prepared, seed: int = 0) -> pd.Dat
         if task.metric in ("rmse_log", "rmsle"):
             pred = np.maximum(pred, 1e-6 if task.metric == "rmse_log" else 0.0)
         return pd.DataFrame({"id": test["id"], task.target: pred})
-    labels = _as_labels(y)
+    labels = class_labels(y).to_numpy()
     est.fit(x, labels)
     proba = est.predict_proba(test[x.columns])
     classes = [str(c) for c in est.classes_]
@@ -199,12 +199,6 @@ def reference_submission(name: str, prepared: Prepared, seed: int = 0) -> pd.Dat
         return pd.DataFrame({"id": test["id"], task.target: np.asarray(classes)[proba.argmax(axis=1)]})
     cols = [c for c in sample.columns if c != "id"]
     return pd.DataFrame({"id": test["id"], **{c: proba[:, classes.index(c)] for c in cols}})
-
-
-def _as_labels(y: pd.Series) -> np.ndarray:
-    from openended.aira.task import _labels
-
-    return _labels(y).to_numpy()
 
 
 def compute(prepared: Prepared, seed: int = 0) -> dict[str, Any]:
@@ -259,7 +253,7 @@ def committed() -> dict[str, Any]:
 
 def ladder_for(prepared: Prepared, seed: int = 0, cache: Path | None = None) -> dict[str, Any]:
     """The committed ladder when it was computed on this very split, else a computed (and cached) one."""
-    stamp = json.loads((prepared.public.parent / "checksums.json").read_text())["files"]
+    stamp = prepared.checksums()
     entry = committed()["tasks"].get(prepared.task.name)
     if entry and entry["checksums"] == stamp and seed == 0:
         return entry
@@ -285,8 +279,11 @@ def build(tasks: list[Task], root: Path, path: Path | None = None) -> dict[str, 
     out = json.loads(path.read_text()) if path.is_file() else {"tasks": {}}
     for task in tasks:
         prepared = task.prepare(root / task.name, 0)
-        stamp = json.loads((prepared.public.parent / "checksums.json").read_text())["files"]
-        out["tasks"][task.name] = {**compute(prepared, 0), "checksums": stamp, "source": "committed"}
+        out["tasks"][task.name] = {
+            **compute(prepared, 0),
+            "checksums": prepared.checksums(),
+            "source": "committed",
+        }
     out["provenance"] = {**provenance(), "scikit-learn": sklearn.__version__}
     path.write_text(json.dumps(out, indent=1) + "\n")
     return out

@@ -190,7 +190,5 @@ def _number(value: Any) -> float | None:
 
 
 def _appears(value: float, output: str) -> bool:
-    nums = re.findall(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?", output)
-    return any(
-        math.isclose(float(n), value, rel_tol=1e-4, abs_tol=1e-9) for n in nums if _number(n) is not None
-    )
+    nums = (_number(n) for n in re.findall(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?", output))
+    return any(math.isclose(x, value, rel_tol=1e-4, abs_tol=1e-9) for x in nums if x is not None)

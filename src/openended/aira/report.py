@@ -89,11 +89,11 @@ def score_figure(journal: Journal, title: str = "") -> Figure:
     test = [math.nan if n.test_score is None else n.test_score for n in good]
     ax.scatter([n.id for n in good], val, s=14, label="validation (agent's own)")
     ax.scatter([n.id for n in good], test, s=14, marker="x", label="hidden test")
-    run = Journal(journal.lower_is_better)
     xs, ys = [], []
+    best = None  # Journal.best() over the nodes so far (first of equals)
     for n in journal.nodes:
-        run.nodes.append(n)
-        best = run.best()
+        if n.good and (best is None or journal.fitness(n) > journal.fitness(best)):
+            best = n
         if best is not None and best.test_score is not None:
             xs.append(n.id)
             ys.append(best.test_score)
@@ -173,18 +173,8 @@ def _pct(x: float | None) -> str:
 
 def collect(roots: list[Path]) -> list[dict[str, Any]]:
     """Summaries of every AIRA run under ``roots`` (run directories or folders of them)."""
-    out = []
-    for root in roots:
-        for p in sorted([root, *root.rglob("*")]):
-            f = p / "artifacts" / "summary.json"
-            if p.is_dir() and f.is_file():
-                summary = json.loads(f.read_text()) | {"run": str(p)}
-                if "code_rate" not in summary and (p / "journal.jsonl").is_file():
-                    from openended.aira.agent import code_rates
-
-                    summary |= code_rates(Journal.load(p / "journal.jsonl", summary["lower_is_better"]))
-                out.append(summary)
-    return out
+    found = sorted({f for root in roots for f in root.glob("**/artifacts/summary.json")})
+    return [json.loads(f.read_text()) | {"run": str(f.parent.parent)} for f in found]
 
 
 def aggregate(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -26,6 +26,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
+CHECKSUMS = "checksums.json"  # beside public/ and private/: the seed and md5 of every prepared file
 Kind = Literal["value", "label", "probability", "probabilities"]
 
 
@@ -96,6 +97,10 @@ class Prepared:
         import pandas as pd
 
         return pd.read_csv(self.private / "answers.csv")
+
+    def checksums(self) -> dict[str, str]:
+        """md5 of every prepared file, as recorded when the split was written."""
+        return json.loads((self.public.parent / CHECKSUMS).read_text())["files"]
 
     def grade(self, submission: str | Path | pd.DataFrame) -> float:
         return self.task.grade(read_submission(submission), self.answers())
@@ -174,18 +179,18 @@ class Task:
         return df.reset_index(drop=True)
 
     def classes(self, df: pd.DataFrame) -> list[str]:
-        return sorted(_labels(df[self.target]).unique())
+        return sorted(class_labels(df[self.target]).unique())
 
     def prepare(self, root: str | Path, seed: int = 0) -> Prepared:
         """Split into public/private under ``root`` (idempotent: an existing split with matching checksums
         is reused). Ids are assigned after shuffling, so row order carries no signal."""
         root = Path(root)
         public, private = root / "public", root / "private"
-        stamp = root / "checksums.json"
-        if stamp.is_file() and json.loads(stamp.read_text()).get("seed") == seed:
-            done = Prepared(self, public, private)
-            if _checksums(public, private) == json.loads(stamp.read_text())["files"]:
-                return done
+        stamp = root / CHECKSUMS
+        if stamp.is_file():
+            recorded = json.loads(stamp.read_text())
+            if recorded.get("seed") == seed and _checksums(public, private) == recorded["files"]:
+                return Prepared(self, public, private)
         public.mkdir(parents=True, exist_ok=True)
         private.mkdir(parents=True, exist_ok=True)
         from sklearn.model_selection import train_test_split
@@ -270,7 +275,7 @@ class Task:
         if sub[cols].isna().any().any():
             raise InvalidSubmission("missing values in the predictions")
         if self.m.kind == "label":
-            pred = _labels(sub[self.target]).to_numpy()
+            pred = class_labels(sub[self.target]).to_numpy()
             bad = set(pred) - set(classes)
             if bad:
                 raise InvalidSubmission(f"unknown labels {sorted(bad)[:5]}")
@@ -293,17 +298,17 @@ class Task:
         pred = self.check(sub, answers)
         y = answers[self.target]
         if self.m.kind == "probability":
-            truth = (_labels(y) == str(self.positive)).to_numpy(dtype=int)
+            truth = (class_labels(y) == str(self.positive)).to_numpy(dtype=int)
         elif self.m.kind == "probabilities":
-            truth = _labels(y).map({c: i for i, c in enumerate(self.classes(answers))}).to_numpy()
+            truth = class_labels(y).map({c: i for i, c in enumerate(self.classes(answers))}).to_numpy()
         elif self.m.kind == "label":
-            truth = _labels(y).to_numpy()
+            truth = class_labels(y).to_numpy()
         else:
             truth = y.to_numpy(dtype=float)
         return round(float(self.m.fn(truth, pred)), 5)  # MLE-bench rounds scores to 5 decimals
 
 
-def _labels(values: pd.Series) -> pd.Series:
+def class_labels(values: pd.Series) -> pd.Series:
     """Class labels as strings, with integral numbers written as integers (1.0 and 1 are the same class)."""
     import pandas as pd
 

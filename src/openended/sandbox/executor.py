@@ -93,11 +93,10 @@ class ExecutionResult:
     def for_llm(self, timeout_s: float | None = None) -> str:
         """The output as an agent sees it, with the execution-time line AIDE and aira-dojo append."""
         limit = f" (time limit is {timeout_s:.0f} s)" if timeout_s else ""
-        note = {"timeout": "\nTimeoutError: the run was stopped at the time limit.", "output limit": ""}.get(
-            self.killed or "", ""
-        )
-        if self.killed == "output limit":
-            note = "\nThe run was stopped: it printed too much output."
+        note = {
+            "timeout": "\nTimeoutError: the run was stopped at the time limit.",
+            "output limit": "\nThe run was stopped: it printed too much output.",
+        }.get(self.killed or "", "")
         return f"{self.output}{note}\nExecution time: {self.exec_time:.1f} s{limit}"
 
 
