@@ -28,9 +28,7 @@ def tiny(algorithm, **kw):
         eval_attempts=2,
         eval_random_levels=4,
         eval_levels=("SmallRoom", "Detour"),
-        ppo=PPOConfig(lstm_features=16, lr=1e-3),
-        plr=PLRConfig(capacity=16),
-        **kw,
+        **{"ppo": PPOConfig(lstm_features=16, lr=1e-3), "plr": PLRConfig(capacity=16), **kw},
     )
 
 
@@ -197,3 +195,38 @@ def test_unrolled_loops_compute_the_same_update():
     np.testing.assert_allclose(r1, r4, rtol=1e-5)
     for a, b in zip(jax.tree_util.tree_leaves(p1), jax.tree_util.tree_leaves(p4), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_chunked_visits_continue_episodes_and_learn_after_each_piece():
+    """``ppo.chunks`` cuts a level visit into pieces with an update after each: with a vanishing learning rate
+    the visit's trajectory equals the uncut one (same actions, episodes and LSTM states run on), each piece's
+    update starts from the LSTM state the piece started with (the recomputed policy matches the acting one:
+    no KL), and the optimizer steps once per piece, epoch and minibatch."""
+    from openended.ued.train import Trainer
+
+    out = {}
+    for chunks in (1, 4):
+        cfg = tiny("dr", ppo=PPOConfig(lstm_features=16, lr=1e-30, chunks=chunks, minibatches=2))
+        trainer = Trainer(cfg)
+        state = trainer.init(jax.random.PRNGKey(0))
+        levels = jax.vmap(trainer.new_level)(jax.random.split(jax.random.PRNGKey(1), cfg.num_envs))
+        out[chunks] = jax.jit(trainer._visit_and_learn)(jax.random.PRNGKey(2), state.train, levels)
+    (t1, traj1, adv1, _), (t4, traj4, adv4, info4) = out[1], out[4]
+    assert traj4.action.shape == traj1.action.shape == (32, 8)
+    np.testing.assert_array_equal(traj4.action, traj1.action)
+    np.testing.assert_array_equal(traj4.done, traj1.done)
+    np.testing.assert_allclose(traj4.value, traj1.value, rtol=1e-5, atol=1e-6)
+    assert int(traj1.done.sum()) > 0 and not bool(traj4.reset[8:].all())  # episodes cross piece borders
+    assert float(info4["approx_kl"]) < 1e-6
+    assert int(t1.step) == 5 * 2 and int(t4.step) == 4 * 5 * 2
+    # a piece's GAE bootstraps at its end instead of running on: advantages differ only there
+    assert not np.allclose(adv4, adv1)
+
+
+def test_chunks_must_divide_the_rollout_and_fit_the_algorithm():
+    from openended.core.config import ConfigError
+
+    with pytest.raises(ConfigError, match="chunks"):
+        tiny("dr", ppo=PPOConfig(chunks=5))
+    with pytest.raises(ConfigError, match="chunks"):
+        tiny("paired", ppo=PPOConfig(chunks=2))

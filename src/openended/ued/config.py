@@ -41,6 +41,13 @@ class PPOConfig(Config):
     vf_coef: float = param(0.5, "value-loss weight", ge=0.0)
     epochs: int = param(5, "PPO epochs per update", ge=1)
     minibatches: int = param(1, "minibatches per epoch (split over environments)", ge=1)
+    chunks: int = param(
+        1,
+        "PPO updates per level visit: the num_steps rollout is cut into this many pieces and the student "
+        "learns after each, the episodes and LSTM states running on (truncated BPTT, as IMPALA-style "
+        "learners do); levels are still scored on the whole visit. 1 = JaxUED (one update per rollout)",
+        ge=1,
+    )
     lstm_features: int = param(256, "LSTM width", ge=1)
 
 
@@ -150,6 +157,10 @@ class UEDConfig(Config):
             raise ConfigError("algorithm", f"{self.algorithm} edits mazes; {self.domain.name!r} has none")
         if self.devices is not None and self.num_envs % self.devices:
             raise ConfigError("devices", f"{self.devices} must divide num_envs ({self.num_envs})")
+        if self.num_steps % self.ppo.chunks:
+            raise ConfigError("ppo.chunks", f"{self.ppo.chunks} must divide num_steps ({self.num_steps})")
+        if self.ppo.chunks > 1 and self.algorithm in ("paired", "remidi"):
+            raise ConfigError("ppo.chunks", f"{self.algorithm} learns once per rollout: chunks must be 1")
         if self.num_envs % self.ppo.minibatches:
             raise ConfigError(
                 "ppo.minibatches", f"{self.ppo.minibatches} must divide num_envs ({self.num_envs})"

@@ -12,16 +12,37 @@ import jax.numpy as jnp
 Carry = tuple[jax.Array, jax.Array]
 
 
-class ResetLSTMCell(nn.Module):
-    """One LSTM step that first zeroes the carry of the batch entries whose episode just started."""
+class ResetLSTM(nn.Module):
+    """An LSTM (gates i, f, g, o as flax's ``LSTMCell``) over a time-major sequence whose state is zeroed
+    where an episode starts. The input projection of every time step is one matrix product ahead of the
+    recurrence, so the loop holds only the recurrent product and the gates: on a GPU, where each step costs
+    its kernel launches rather than its arithmetic, that makes rollouts and backpropagation through time
+    faster (forward: one product fewer per step; backward: two)."""
 
     features: int
+    unroll: int = 1
 
     @nn.compact
-    def __call__(self, carry: Carry, inputs: tuple[jax.Array, jax.Array]) -> tuple[Carry, jax.Array]:
-        x, reset = inputs
-        carry = jax.tree_util.tree_map(lambda c: jnp.where(reset[:, None], 0.0, c), carry)
-        return nn.OptimizedLSTMCell(self.features)(carry, x)
+    def __call__(self, carry: Carry, x: jax.Array, reset: jax.Array) -> tuple[Carry, jax.Array]:
+        """``x`` (T, B, D), ``reset`` (T, B) -> final carry, hidden states (T, B, features)."""
+        f = self.features
+        gates_in = nn.Dense(4 * f, name="input")(x)
+        orthogonal = nn.initializers.orthogonal()
+        recurrent = self.param(
+            "recurrent",  # one orthogonal block per gate, as flax initializes its LSTM cells
+            lambda key, shape: jnp.concatenate([orthogonal(k, (f, f)) for k in jax.random.split(key, 4)], 1),
+            (f, 4 * f),
+        )
+
+        def step(c_h: Carry, inputs: tuple[jax.Array, jax.Array]) -> tuple[Carry, jax.Array]:
+            z_in, start = inputs
+            c, h = (jnp.where(start[:, None], 0.0, v) for v in c_h)
+            i, forget, g, o = jnp.split(z_in + h @ recurrent, 4, axis=-1)
+            c = nn.sigmoid(forget) * c + nn.sigmoid(i) * jnp.tanh(g)
+            h = nn.sigmoid(o) * jnp.tanh(c)
+            return (c, h), h
+
+        return jax.lax.scan(step, carry, (gates_in, reset), unroll=self.unroll)
 
 
 def initial_carry(batch: int, features: int) -> Carry:
@@ -47,15 +68,7 @@ class ActorCritic(nn.Module):
         x = x.reshape(t, b, -1)
         d = nn.relu(nn.Dense(5)(jax.nn.one_hot(direction, 4)))
         x = jnp.concatenate([x, d], axis=-1)
-        lstm = nn.scan(
-            ResetLSTMCell,
-            variable_broadcast="params",
-            split_rngs={"params": False},
-            in_axes=0,
-            out_axes=0,
-            unroll=self.unroll,
-        )(self.lstm_features)
-        carry, h = lstm(carry, (x, reset))
+        carry, h = ResetLSTM(self.lstm_features, self.unroll)(carry, x, reset)
         logits = nn.Dense(self.num_actions)(nn.relu(nn.Dense(32)(h)))
         value = nn.Dense(1)(nn.relu(nn.Dense(32)(h)))[..., 0]
         return carry, logits, value

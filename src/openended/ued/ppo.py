@@ -62,6 +62,13 @@ def rollout(
 ) -> tuple[RolloutCarry, Transition, jax.Array]:
     """``num_steps`` steps of every environment; returns the final carry, the trajectory and the bootstrap
     value of the last observation. ``unroll`` steps run per loop iteration (speed only)."""
+    return rollout_keys(jax.random.split(key, num_steps), state, env, start, unroll)
+
+
+def rollout_keys(
+    keys: jax.Array, state: TrainState, env: Maze, start: RolloutCarry, unroll: int = 1
+) -> tuple[RolloutCarry, Transition, jax.Array]:
+    """:func:`rollout` with one given key per step (a long rollout cut into pieces draws the same actions)."""
 
     def step(c: RolloutCarry, k: jax.Array) -> tuple[RolloutCarry, Transition]:
         lstm, logits, value = policy_step(state, c.lstm, c.obs, c.reset)
@@ -70,7 +77,7 @@ def rollout(
         transition = Transition(c.obs.image, c.obs.agent_dir, c.reset, action, log_prob, value, reward, done)
         return RolloutCarry(obs, env_state, lstm, done), transition
 
-    final, traj = jax.lax.scan(step, start, jax.random.split(key, num_steps), unroll=unroll)
+    final, traj = jax.lax.scan(step, start, keys, unroll=unroll)
     _, _, last_value = policy_step(state, final.lstm, final.obs, final.reset)
     return final, traj, last_value
 

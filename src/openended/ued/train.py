@@ -29,7 +29,16 @@ from openended.ued.domains import make_domain
 from openended.ued.level import Level
 from openended.ued.level_sampler import LevelSampler, SamplerState
 from openended.ued.network import ActorCritic, initial_carry
-from openended.ued.ppo import PPOHyper, RolloutCarry, Transition, gae, make_optimizer, rollout, update
+from openended.ued.ppo import (
+    PPOHyper,
+    RolloutCarry,
+    Transition,
+    gae,
+    make_optimizer,
+    rollout,
+    rollout_keys,
+    update,
+)
 
 NEW, REPLAY, MUTATE = 0, 1, 2
 
@@ -117,7 +126,7 @@ class Trainer:
         lr: Any = cfg.ppo.lr
         if cfg.ppo.anneal_lr:
             lr = optax.linear_schedule(
-                cfg.ppo.lr, 0.0, cfg.num_updates * cfg.ppo.epochs * cfg.ppo.minibatches
+                cfg.ppo.lr, 0.0, cfg.num_updates * cfg.ppo.chunks * cfg.ppo.epochs * cfg.ppo.minibatches
             )
         return TrainState.create(
             apply_fn=self.network.apply, params=params, tx=make_optimizer(lr, cfg.ppo.max_grad_norm)
@@ -128,20 +137,57 @@ class Trainer:
         return jax.lax.with_sharding_constraint(tree, self.batch_sharding)
 
     # -- pieces --------------------------------------------------------------------------------------
+    def _start(self, levels: Level) -> RolloutCarry:
+        """Fresh resets of ``levels`` with zeroed LSTM states."""
+        cfg = self.cfg
+        obs, env_state = jax.vmap(self.env.reset_to_level)(self.shard(levels))
+        return RolloutCarry(
+            obs, env_state, initial_carry(cfg.num_envs, cfg.ppo.lstm_features), jnp.ones(cfg.num_envs, bool)
+        )
+
     def _rollout(
         self, key: jax.Array, train: TrainState, levels: Level
     ) -> tuple[Transition, jax.Array, jax.Array]:
         """Roll out on fresh resets of ``levels``; returns trajectory, advantages, targets."""
         cfg = self.cfg
-        obs, env_state = jax.vmap(self.env.reset_to_level)(self.shard(levels))
-        start = RolloutCarry(
-            obs, env_state, initial_carry(cfg.num_envs, cfg.ppo.lstm_features), jnp.ones(cfg.num_envs, bool)
-        )
-        _, traj, last_value = rollout(key, train, self.env, start, cfg.num_steps, cfg.unroll)
+        _, traj, last_value = rollout(key, train, self.env, self._start(levels), cfg.num_steps, cfg.unroll)
         advantages, targets = gae(
             traj.reward, traj.value, traj.done, last_value, cfg.ppo.gamma, cfg.ppo.gae_lambda
         )
         return traj, advantages, targets
+
+    def _visit_and_learn(
+        self, key: jax.Array, train: TrainState, levels: Level
+    ) -> tuple[TrainState, Transition, jax.Array, dict[str, jax.Array]]:
+        """Roll out ``num_steps`` on ``levels`` and learn from it: once at the end (``chunks`` = 1, JaxUED),
+        or after each of ``chunks`` pieces, the next piece continuing the episodes with the updated policy and
+        the LSTM state it reached. Returns the new student, the whole visit's trajectory and its advantages
+        (each piece's GAE bootstraps from the value at the piece's end), and the mean loss statistics."""
+        cfg = self.cfg
+        k_roll, k_learn = jax.random.split(key)
+        n, size = cfg.ppo.chunks, cfg.num_steps // cfg.ppo.chunks
+        step_keys = jax.random.split(k_roll, cfg.num_steps).reshape(n, size, -1)  # as one long rollout
+
+        def piece(
+            carry: tuple[RolloutCarry, TrainState], keys: tuple[jax.Array, jax.Array]
+        ) -> tuple[tuple[RolloutCarry, TrainState], tuple[Transition, jax.Array, dict[str, jax.Array]]]:
+            start, st = carry
+            end, traj, last_value = rollout_keys(keys[0], st, self.env, start, cfg.unroll)
+            ppo = cfg.ppo
+            adv, targets = gae(traj.reward, traj.value, traj.done, last_value, ppo.gamma, ppo.gae_lambda)
+            st, info = update(keys[1], st, start.lstm, traj, adv, targets, self.hyper)
+            return (end, st), (traj, adv, info)
+
+        (_, train), (traj, adv, infos) = jax.lax.scan(
+            piece, (self._start(levels), train), (step_keys, jax.random.split(k_learn, n))
+        )
+        whole = lambda x: x.reshape(cfg.num_steps, *x.shape[2:])  # noqa: E731 - (pieces, T/pieces, ...)
+        return (
+            train,
+            jax.tree_util.tree_map(whole, traj),
+            whole(adv),
+            jax.tree_util.tree_map(jnp.mean, infos),
+        )
 
     def _scores(
         self, traj: Transition, advantages: jax.Array, max_returns: jax.Array, levels: Any
@@ -190,27 +236,27 @@ class Trainer:
     # -- branches ------------------------------------------------------------------------------------
     def _on_new(self, state: UEDState, key: jax.Array) -> tuple[UEDState, dict[str, jax.Array]]:
         cfg = self.cfg
-        k_gen, k_roll, k_learn = jax.random.split(key, 3)
+        k_gen, k_roll = jax.random.split(key)
         levels = jax.vmap(self.new_level)(jax.random.split(k_gen, cfg.num_envs))
-        traj, adv, targets = self._rollout(k_roll, state.train, levels)
+        train, info = state.train, self._no_learning()
+        if cfg.algorithm in ("dr", "plr"):
+            train, traj, adv, info = self._visit_and_learn(k_roll, train, levels)
+        else:
+            traj, adv, _ = self._rollout(k_roll, train, levels)
         sampler = state.sampler
         if self.uses_buffer:
             score, best = self._scores(traj, adv, jnp.full(cfg.num_envs, -jnp.inf), levels)
             sampler, _ = self.sampler.insert_batch(sampler, levels, score, best)
-        train, info = state.train, self._no_learning()
-        if cfg.algorithm in ("dr", "plr"):
-            train, info = self._learn(k_learn, train, traj, adv, targets)
         metrics = {**self._rollout_metrics(traj), **info, "branch": jnp.int32(NEW)}
         return replace(state, train=train, sampler=sampler, mutate_next=jnp.zeros((), bool)), metrics
 
     def _on_replay(self, state: UEDState, key: jax.Array) -> tuple[UEDState, dict[str, jax.Array]]:
-        k_sample, k_roll, k_learn = jax.random.split(key, 3)
+        k_sample, k_visit = jax.random.split(key)
         sampler, idx = self.sampler.sample(state.sampler, k_sample, self.cfg.num_envs)
         levels = self.sampler.get(sampler, idx)
-        traj, adv, targets = self._rollout(k_roll, state.train, levels)
+        train, traj, adv, info = self._visit_and_learn(k_visit, state.train, levels)
         score, best = self._scores(traj, adv, sampler.max_returns[idx], levels)
         sampler = self.sampler.update_batch(sampler, idx, score, best)
-        train, info = self._learn(k_learn, state.train, traj, adv, targets)
         metrics = {**self._rollout_metrics(traj), **info, "branch": jnp.int32(REPLAY)}
         return replace(
             state,
