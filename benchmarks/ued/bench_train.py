@@ -30,24 +30,27 @@ def time_train_step(cfg: UEDConfig, updates: int, seeds: int = 1) -> dict:
     filled past min_fill."""
     trainer = Trainer(cfg)
     inits = [trainer.init(jax.random.PRNGKey(s)) for s in range(seeds)]
-    state = jax.tree_util.tree_structure(inits[0]).unflatten(
-        [jnp.stack(leaves) for leaves in zip(*map(jax.tree_util.tree_leaves, inits), strict=True)]
-    )
-    step = jax.jit(jax.vmap(trainer._step))
+    state = inits[0]
+    if seeds > 1:
+        state = jax.tree_util.tree_structure(state).unflatten(
+            [jnp.stack(leaves) for leaves in zip(*map(jax.tree_util.tree_leaves, inits), strict=True)]
+        )
+    # one seed: the plain step (vmapped, its lax.switch over branches would run every branch)
+    step = trainer.step if seeds == 1 else jax.jit(jax.vmap(trainer._step))
     start = time.perf_counter()
     state, _ = step(state)
     jax.block_until_ready(state)
     compile_s = time.perf_counter() - start
-    while int(state.sampler.size.min()) < cfg.plr.min_fill * cfg.plr.capacity:  # fill: new-level updates
+    while int(jnp.min(state.sampler.size)) < cfg.plr.min_fill * cfg.plr.capacity:  # fill: new-level updates
         state, _ = step(state)
     times, branches = [], []
-    opt_start = int(state.train.step[0])
+    opt_start = int(jnp.ravel(state.train.step)[0])
     for _ in range(updates):
         start = time.perf_counter()
         state, metrics = step(state)
         jax.block_until_ready(state)
         times.append(time.perf_counter() - start)
-        branches.append(int(metrics["branch"][0]))
+        branches.append(int(jnp.ravel(metrics["branch"])[0]))
     per = statistics.median(times)
     return {
         "envs": cfg.num_envs,
@@ -56,7 +59,7 @@ def time_train_step(cfg: UEDConfig, updates: int, seeds: int = 1) -> dict:
         "chunks": cfg.ppo.chunks,
         "seeds": seeds,
         "unroll": cfg.unroll,
-        "optimizer_steps_per_s": (int(state.train.step[0]) - opt_start) / sum(times),
+        "optimizer_steps_per_s": (int(jnp.ravel(state.train.step)[0]) - opt_start) / sum(times),
         "compile_s": compile_s,
         "seconds_per_update": per,
         "updates_per_s": 1 / per,

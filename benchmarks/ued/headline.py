@@ -2,14 +2,9 @@
 standard mazes (10 attempts each) over time.
 
     python benchmarks/ued/headline.py --algorithm robust_plr --minutes 15 --num-envs 1024 --chunks 4 \\
-        --lr 3e-4 --anneal --seeds 3
+        --lr 3e-4 --anneal --seed 0
 
-``--seeds N`` trains seeds ``seed … seed+N−1`` together in one process: the train step is vmapped over them,
-so on a GPU, where a step's cost is set by its sequence of small kernels rather than by the batch, they share
-the device at little cost to each (an ``lax.switch`` over vmapped seeds runs every branch, which each update
-pays). ``--chunks`` sets ``ppo.chunks`` (an update after each piece of a level visit).
-
-Evaluation time is excluded from the training clock (it is reported separately); compilation is included.
+``--chunks`` sets ``ppo.chunks`` (an update after each piece of a level visit).
 ``--anneal`` decays the learning rate linearly to zero at the end of the *wall-clock* budget: after
 ``--warmup-s`` seconds of optimizer steps the script measures their rate and sets the schedule's horizon.
 Writes ``ued-headline-TAG-sSEED.json`` per seed: the curve, the config, the final per-maze solve rates.
@@ -24,8 +19,6 @@ import time
 from pathlib import Path
 
 import jax
-import jax.numpy as jnp
-import numpy as np
 import optax
 
 from openended.core.runs import provenance
@@ -54,7 +47,6 @@ def main() -> None:
     p.add_argument("--warmup-s", type=float, default=60.0, help="seconds before the anneal horizon is set")
     p.add_argument("--eval-every-s", type=float, default=60.0)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--seeds", type=int, default=1, help="seeds trained together (vmapped) in this process")
     p.add_argument("--tag", default=None, help="file tag (default: the algorithm)")
     p.add_argument(
         "--out", default=os.environ.get("OUT") or str(Path(__file__).resolve().parents[1] / "results")
@@ -82,44 +74,24 @@ def main() -> None:
         plr=PLRConfig(replay_prob=a.replay_prob, capacity=a.capacity),
     )
     trainer = Trainer(cfg)
-    seeds = [a.seed + i for i in range(a.seeds)]
-    inits = [trainer.init(jax.random.PRNGKey(s)) for s in seeds]  # each carries its own optimizer object
-    state = jax.tree_util.tree_structure(inits[0]).unflatten(
-        [jnp.stack(leaves) for leaves in zip(*map(jax.tree_util.tree_leaves, inits), strict=True)]
-    )
-    step = jax.jit(jax.vmap(trainer._step))
-    curves: list[list[dict]] = [[] for _ in seeds]
+    state = trainer.init(jax.random.PRNGKey(a.seed))
+    curve: list[dict] = []
 
     def record(updates: int, train_s: float) -> None:
         start = time.perf_counter()
-        for i, s in enumerate(seeds):
-            one = jax.tree_util.tree_map(lambda x, i=i: x[i], state)
-            ev = evaluate(trainer, one, jax.random.fold_in(jax.random.PRNGKey(1000 + s), updates))
-            curves[i].append(
-                {
-                    "updates": updates,
-                    "optimizer_steps": int(one.train.step),
-                    "env_steps": updates * cfg.num_envs * cfg.num_steps,
-                    "train_s": train_s,
-                    **ev,
-                }
-            )
-        eval_s = time.perf_counter() - start
-        for c in curves:
-            c[-1]["eval_s"] = eval_s
-        rates = [c[-1][HELD_OUT_KEY] for c in curves]
-        print(
-            json.dumps(
-                {
-                    "updates": updates,
-                    "train_s": round(train_s, 1),
-                    "eval_s": round(eval_s, 1),
-                    "heldout": [round(r, 3) for r in rates],
-                    "mean": round(float(np.mean(rates)), 3),
-                }
-            ),
-            flush=True,
+        ev = evaluate(trainer, state, jax.random.fold_in(jax.random.PRNGKey(1000 + a.seed), updates))
+        curve.append(
+            {
+                "updates": updates,
+                "optimizer_steps": int(state.train.step),
+                "env_steps": updates * cfg.num_envs * cfg.num_steps,
+                "train_s": train_s,
+                "eval_s": time.perf_counter() - start,
+                **ev,
+            }
         )
+        shown = ("updates", "optimizer_steps", "env_steps", "train_s", "eval_s", HELD_OUT_KEY)
+        print(json.dumps({k: round(curve[-1][k], 3) for k in shown}), flush=True)
 
     record(0, 0.0)
     budget = a.minutes * 60
@@ -128,13 +100,13 @@ def main() -> None:
     mark: tuple[float, int] | None = None
     while train_s < budget:
         start = time.perf_counter()
-        state, _ = step(state)
+        state, _ = trainer.step(state)
         jax.block_until_ready(state.train.params)
         train_s += time.perf_counter() - start
         updates += 1
         if a.anneal and horizon is None:
             # optimizer steps per second, measured from the first one on (PLR⊥ steps only on replays)
-            steps = int(state.train.step[0])
+            steps = int(state.train.step)
             if mark is None and steps > 0:
                 mark = (train_s, steps)
             elif mark is not None and train_s - mark[0] >= a.warmup_s:
@@ -146,25 +118,22 @@ def main() -> None:
         if train_s >= next_eval or train_s >= budget:
             record(updates, train_s)
             next_eval += a.eval_every_s
-    tag = a.tag or a.algorithm
-    for s, curve in zip(seeds, curves, strict=True):
-        result = {
-            "benchmark": "ued-headline",
-            "provenance": provenance(),
-            "device": str(jax.devices()[0]),
-            "jax": jax.__version__,
-            "config": cfg.to_dict() | {"seed": s},
-            "budget_minutes": a.minutes,
-            "seeds_in_process": seeds,
-            "anneal_horizon_optimizer_steps": horizon,
-            "seed": s,
-            "curve": curve,
-            "final": curve[-1],
-            "reference": {"dcd PLR⊥ mean held-out solve rate at 250M steps (10 seeds, its 7 mazes)": 0.677},
-        }
-        path = Path(a.out) / f"ued-headline-{tag}-s{s}.json"
-        path.write_text(json.dumps(result, indent=2) + "\n")
-        print(f"wrote {path}", flush=True)
+    result = {
+        "benchmark": "ued-headline",
+        "provenance": provenance(),
+        "device": str(jax.devices()[0]),
+        "jax": jax.__version__,
+        "config": cfg.to_dict(),
+        "budget_minutes": a.minutes,
+        "anneal_horizon_optimizer_steps": horizon,
+        "seed": a.seed,
+        "curve": curve,
+        "final": curve[-1],
+        "reference": {"dcd PLR⊥ mean held-out solve rate at 250M steps (10 seeds, its 7 mazes)": 0.677},
+    }
+    path = Path(a.out) / f"ued-headline-{a.tag or a.algorithm}-s{a.seed}.json"
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {path}", flush=True)
 
 
 if __name__ == "__main__":

@@ -75,3 +75,18 @@ def test_jitted_sampling_follows_the_distribution():
     )
     np.testing.assert_allclose(np.bincount(np.asarray(draws), minlength=4) / 20000, p, atol=0.015)
     assert p == pytest.approx([3 / 25, 6 / 25, 4 / 25, 12 / 25], rel=1e-6)
+
+
+@pytest.mark.parametrize("staleness", [0.0, 0.3])
+def test_batch_sampling_draws_each_level_with_its_replay_probability(staleness):
+    """Every draw of :meth:`LevelSampler.sample` follows the replay distribution of the state before it: the
+    first draw of a batch (over many keys), and with scores alone (no staleness) every draw of a batch."""
+    sampler, state, _ = filled([0.5, 2.0, 1.0, 3.0], staleness)
+    p = np.asarray(sampler.probabilities(state))
+    first = jax.jit(jax.vmap(lambda k: sampler.sample(state, k, 3)[1][0]))(
+        jax.random.split(jax.random.PRNGKey(0), 20000)
+    )
+    np.testing.assert_allclose(np.bincount(np.asarray(first), minlength=4) / 20000, p, atol=0.015)
+    if staleness == 0.0:
+        _, idx = jax.jit(lambda k: sampler.sample(state, k, 20000))(jax.random.PRNGKey(1))
+        np.testing.assert_allclose(np.bincount(np.asarray(idx), minlength=4) / 20000, p, atol=0.015)

@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 from flax import struct
 
-from openended.core.replay import ReplayConfig, replay_distribution_from
+from openended.core.replay import ReplayConfig, replay_distribution_from, score_weights, staleness_weights
 from openended.ued.level import Level
 
 
@@ -70,14 +70,26 @@ class LevelSampler:
         return filled & (s.size > 0) & (jax.random.uniform(key) < self.replay_prob)
 
     def sample(self, s: SamplerState, key: jax.Array, n: int) -> tuple[SamplerState, jax.Array]:
-        """Draw ``n`` buffer indices; returns the updated state and the indices."""
+        """Draw ``n`` buffer indices one after another, each from the replay distribution of the state the
+        previous draws left; returns the updated state and the indices.
 
-        def draw(st: SamplerState, k: jax.Array) -> tuple[SamplerState, jax.Array]:
-            i = jax.random.choice(k, self.capacity, p=self.probabilities(st))
+        The draws are sequential only through staleness: scores do not change within a batch, so the score
+        distribution (a sort, for rank prioritization) is computed once, and each draw is a Gumbel-max over
+        the mixture with its own noise, drawn up front (on a GPU a sort and a cumulative sum per draw made
+        sampling half of a replay step)."""
+        valid = self.valid(s)
+        r = self.replay
+        p_score = score_weights(s.scores, valid, r.prioritization, r.temperature, r.top_k, xp=jnp)
+        gumbel = jax.random.gumbel(key, (n, self.capacity))
+
+        def draw(st: SamplerState, g: jax.Array) -> tuple[SamplerState, jax.Array]:
+            p_stale = staleness_weights(st.timestamps, valid, st.episode_count, xp=jnp)
+            p = (1.0 - r.staleness_coef) * p_score + r.staleness_coef * p_stale
+            i = jnp.argmax(jnp.where(p > 0, jnp.log(jnp.where(p > 0, p, 1.0)), -jnp.inf) + g)
             count = st.episode_count + 1
             return replace(st, timestamps=st.timestamps.at[i].set(count), episode_count=count), i
 
-        return jax.lax.scan(draw, s, jax.random.split(key, n))
+        return jax.lax.scan(draw, s, gumbel)
 
     def get(self, s: SamplerState, idx: jax.Array) -> Level:
         return jax.tree_util.tree_map(lambda x: x[idx], s.levels)
