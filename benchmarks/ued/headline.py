@@ -1,7 +1,7 @@
 """The headline: train on one GPU against a wall-clock budget and track the mean held-out solve rate on the 8
 standard mazes (10 attempts each) over time.
 
-    python benchmarks/ued/headline.py --algorithm robust_plr --minutes 15 --num-envs 1024 --chunks 4 \\
+    python benchmarks/ued/headline.py --algorithm robust_plr --minutes 15 --num-envs 256 --chunks 1 \\
         --lr 3e-4 --anneal --seed 0
 
 ``--chunks`` sets ``ppo.chunks`` (an update after each piece of a level visit).
@@ -32,9 +32,9 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--algorithm", default="robust_plr")
     p.add_argument("--minutes", type=float, default=15.0)
-    p.add_argument("--num-envs", type=int, default=1024)
+    p.add_argument("--num-envs", type=int, default=256)
     p.add_argument("--num-steps", type=int, default=256)
-    p.add_argument("--chunks", type=int, default=4)
+    p.add_argument("--chunks", type=int, default=1)
     p.add_argument("--minibatches", type=int, default=1)
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--lr", type=float, default=3e-4)
