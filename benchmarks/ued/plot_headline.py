@@ -1,47 +1,61 @@
-"""Plot the headline curves (mean held-out solve rate against training wall-clock) from results/ JSON.
+"""Plot the headline (mean held-out solve rate against training wall-clock on one GPU) from results/ JSON.
 
-Multi-seed runs (``ued-headline-ALGO-sN.json``, from ``headline_gpu.sh``) are drawn per seed (thin) with their
-seed mean (thick); single earlier runs (``ued-headline-ALGO.json``) dashed.
+Drawn: runs alone on the GPU (``ued-headline-ALGO-sN.json`` and ``ued-headline-solo*-*.json``, solid), the
+four-process run stopped after 9 minutes (``ued-headline-shared4-partial.json``, thin dashed), and the mean of
+the earlier four-process run before the level sampler's rewrite (``ued-headline-b9931bc-shared4-*``, dotted).
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
-COLORS = {"robust_plr": "C0", "dr": "C1", "plr": "C2", "accel": "C3"}
+COLORS = {"robust_plr": "C0", "dr": "C1"}
+NAMES = {"robust_plr": "PLR⊥", "dr": "DR"}
+
+
+def points(curve: list[dict]) -> tuple[list[float], list[float]]:
+    return [p["train_s"] / 60 for p in curve], [p["heldout_solve_rate"] for p in curve]
 
 
 def main() -> None:
-    fig = Figure(figsize=(7.5, 4.2), layout="constrained")
+    fig = Figure(figsize=(8, 4.4), layout="constrained")
     ax = fig.add_subplot()
-    seeds: dict[str, list[dict]] = defaultdict(list)
-    for path in sorted(RESULTS.glob("ued-headline-*.json")):
+    solo = sorted(RESULTS.glob("ued-headline-robust_plr-s*.json")) + sorted(
+        RESULTS.glob("ued-headline-solo*-*.json")
+    )
+    for n, path in enumerate(solo):
         data = json.loads(path.read_text())
-        algo = data["config"]["algorithm"]
-        curve = data["curve"]
-        minutes = [r["train_s"] / 60 for r in curve]
-        rate = [r["heldout_solve_rate"] for r in curve]
-        if re.search(r"-s\d+\.json$", path.name):
-            seeds[algo].append(data)
-            ax.plot(minutes, rate, "-", lw=0.8, alpha=0.45, color=COLORS.get(algo))
-        else:
-            label = f"{algo}, earlier single run (alone on the GPU, constant lr)"
-            ax.plot(minutes, rate, "--", lw=1, color=COLORS.get(algo), label=label)
-    for algo, runs in seeds.items():
-        n = min(len(r["curve"]) for r in runs)
-        t = np.mean([[p["train_s"] / 60 for p in r["curve"][:n]] for r in runs], axis=0)
-        y = np.mean([[p["heldout_solve_rate"] for p in r["curve"][:n]] for r in runs], axis=0)
-        seeds_word = "seeds" if len(runs) > 1 else "seed"
-        label = f"{algo}, mean of {len(runs)} {seeds_word} (processes sharing the GPU, annealed lr)"
-        ax.plot(t, y, "-o", ms=3, lw=2, color=COLORS.get(algo), label=label)
-    ax.axhline(0.677, ls=":", color="grey", lw=1)
+        algo, seed = data["config"]["algorithm"], data["seed"]
+        lw, alpha = (2.2, 1.0) if n == 0 else (1.2, 0.6)
+        budget = f"{data['budget_minutes']:g}-min budget"
+        label = f"{NAMES[algo]} seed {seed}, alone on the GPU ({budget}, lr annealed to 0 at its end)"
+        ax.plot(*points(data["curve"]), "-o", ms=2.5, lw=lw, alpha=alpha, color=COLORS[algo], label=label)
+    shared = RESULTS / "ued-headline-shared4-partial.json"
+    if shared.exists():
+        for n, (name, curve) in enumerate(json.loads(shared.read_text())["curves"].items()):
+            algo = name.split("-s")[0]
+            label = (
+                "3 PLR⊥ seeds + 1 DR seed as 4 processes sharing the GPU (stopped at 9 min)"
+                if n == 0
+                else None
+            )
+            ax.plot(*points(curve), "--", lw=0.8, alpha=0.6, color=COLORS[algo], label=label)
+    old = [
+        json.loads(p.read_text())
+        for p in sorted(RESULTS.glob("ued-headline-b9931bc-shared4-robust_plr-s*.json"))
+    ]
+    if old:
+        n = min(len(r["curve"]) for r in old)
+        t = np.mean([points(r["curve"][:n])[0] for r in old], axis=0)
+        y = np.mean([points(r["curve"][:n])[1] for r in old], axis=0)
+        label = f"PLR⊥ before the sampler rewrite, mean of {len(old)} seeds sharing the GPU (b9931bc)"
+        ax.plot(t, y, ":", lw=1.5, color="grey", label=label)
+    ax.axhline(0.677, ls="-.", color="grey", lw=1)
     ax.text(0.1, 0.69, "reference: dcd PLR⊥ at 250M steps (publication, 10 seeds)", fontsize=8, color="grey")
     ax.set_xlabel("training wall-clock (minutes, one H100; compile included, evaluation excluded)")
     ax.set_ylabel("mean held-out solve rate (8 mazes × 10)")
