@@ -14,9 +14,10 @@ SCRIPT = textwrap.dedent("""
     from openended.ued.config import UEDConfig, PPOConfig, PLRConfig
     from openended.ued.train import Trainer
     out = {}
-    for d in (1, 4):
+    for d, chunks in ((1, 1), (4, 1), (1, 2), (4, 2)):
         cfg = UEDConfig(algorithm="robust_plr", num_envs=8, num_steps=32, max_episode_steps=32, n_walls=8,
-                        devices=d, ppo=PPOConfig(lstm_features=16, lr=1e-3), plr=PLRConfig(capacity=16))
+                        devices=d, ppo=PPOConfig(lstm_features=16, lr=1e-3, chunks=chunks),
+                        plr=PLRConfig(capacity=16))
         trainer = Trainer(cfg)
         state = trainer.init(jax.random.PRNGKey(0))
         hlo = trainer.step.lower(state).compile().as_text()
@@ -24,12 +25,14 @@ SCRIPT = textwrap.dedent("""
         for _ in range(8):
             state, m = trainer.step(state)
             rows.append({k: float(v) for k, v in m.items()})
-        out[d] = {"rows": rows, "all_reduce": "all-reduce" in hlo, "visible": len(jax.devices())}
+        out[f"{d}x{chunks}"] = {"rows": rows, "all_reduce": "all-reduce" in hlo,
+                                "visible": len(jax.devices())}
     print(json.dumps(out))
 """)
 
 
 def test_four_devices_match_one_device():
+    """Also with ``ppo.chunks`` = 2 (an update after each half of a level visit)."""
     proc = subprocess.run(
         [sys.executable, "-c", SCRIPT],
         capture_output=True,
@@ -39,10 +42,15 @@ def test_four_devices_match_one_device():
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
-    one, four = out["1"], out["4"]
-    assert four["visible"] == 4 and four["all_reduce"] and not one["all_reduce"]
+    for chunks in (1, 2):
+        one, four = out[f"1x{chunks}"], out[f"4x{chunks}"]
+        assert four["visible"] == 4 and four["all_reduce"] and not one["all_reduce"]
+        assert_same_run(one["rows"], four["rows"])
+
+
+def assert_same_run(one, four):
     learned = 0
-    for a, b in zip(one["rows"], four["rows"], strict=True):
+    for a, b in zip(one, four, strict=True):
         assert a["branch"] == b["branch"] and a["buffer_size"] == b["buffer_size"]
         for key in ("policy_loss", "value_loss", "entropy", "episode_return", "solve_rate"):
             if a[key] != a[key]:  # NaN: no gradient step in this update (PLR⊥ on new levels)
