@@ -19,6 +19,7 @@ import jax.numpy as jnp
 
 from openended.core.runs import provenance
 from openended.ued.config import PPOConfig, UEDConfig
+from openended.ued.network import initial_carry
 from openended.ued.ppo import update
 from openended.ued.train import Trainer
 
@@ -47,7 +48,7 @@ def profile(envs: int, chunks: int, unroll: int) -> dict[str, float]:
     tr_short = Trainer(short)
     rollout_piece = jax.jit(tr_short._rollout)
     traj, adv, targets = rollout_piece(key, state.train, levels)
-    carry = (jnp.zeros((envs, 256)), jnp.zeros((envs, 256)))
+    carry = initial_carry(envs, cfg.ppo.lstm_features)
     learn = jax.jit(lambda k, t, tj, a, g: update(k, t, carry, tj, a, g, tr.hyper)[0])
     score = jax.jit(
         lambda s: tr.sampler.insert_batch(

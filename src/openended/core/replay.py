@@ -104,6 +104,11 @@ def staleness_weights(timestamps: Any, valid: Any, episode_count: Any, xp: Any =
     return _normalize(stale, valid.astype(stale.dtype), xp)
 
 
+def mix(p_score: Any, p_stale: Any, staleness_coef: float) -> Any:
+    """``(1 - rho) * P_S + rho * P_C``: the replay distribution from its two parts."""
+    return (1.0 - staleness_coef) * p_score + staleness_coef * p_stale
+
+
 def replay_distribution(
     scores: Any,
     timestamps: Any,
@@ -118,7 +123,7 @@ def replay_distribution(
     """``(1 - rho) * P_S + rho * P_C`` with ``rho = staleness_coef``."""
     p_s = score_weights(scores, valid, prioritization, temperature, top_k, xp)
     p_c = staleness_weights(timestamps, valid, episode_count, xp).astype(p_s.dtype)
-    return (1.0 - staleness_coef) * p_s + staleness_coef * p_c
+    return mix(p_s, p_c, staleness_coef)
 
 
 def replay_distribution_from(

@@ -17,7 +17,13 @@ import jax
 import jax.numpy as jnp
 from flax import struct
 
-from openended.core.replay import ReplayConfig, replay_distribution_from, score_weights, staleness_weights
+from openended.core.replay import (
+    ReplayConfig,
+    mix,
+    replay_distribution_from,
+    score_weights,
+    staleness_weights,
+)
 from openended.ued.level import Level
 
 
@@ -83,9 +89,10 @@ class LevelSampler:
         gumbel = jax.random.gumbel(key, (n, self.capacity))
 
         def draw(st: SamplerState, g: jax.Array) -> tuple[SamplerState, jax.Array]:
-            p_stale = staleness_weights(st.timestamps, valid, st.episode_count, xp=jnp)
-            p = (1.0 - r.staleness_coef) * p_score + r.staleness_coef * p_stale
-            i = jnp.argmax(jnp.where(p > 0, jnp.log(jnp.where(p > 0, p, 1.0)), -jnp.inf) + g)
+            p = mix(
+                p_score, staleness_weights(st.timestamps, valid, st.episode_count, xp=jnp), r.staleness_coef
+            )
+            i = jnp.argmax(jnp.log(p) + g)  # log 0 = -inf: an empty or weightless slot is never drawn
             count = st.episode_count + 1
             return replace(st, timestamps=st.timestamps.at[i].set(count), episode_count=count), i
 
