@@ -8,6 +8,8 @@ standard mazes (10 attempts each) over time.
 ``--anneal`` decays the learning rate linearly to zero at the end of the *wall-clock* budget: after
 ``--warmup-s`` seconds of optimizer steps the script measures their rate and sets the schedule's horizon.
 Writes ``ued-headline-TAG-sSEED.json`` per seed: the curve, the config, the final per-maze solve rates.
+The file is rewritten after every evaluation (``"complete": false`` until the budget is spent), so a run cut
+short still leaves its curve.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ def main() -> None:
     p.add_argument("--unroll", type=int, default=8)
     p.add_argument("--anneal", action="store_true", help="decay lr to 0 at the end of the budget")
     p.add_argument("--warmup-s", type=float, default=60.0, help="seconds before the anneal horizon is set")
-    p.add_argument("--eval-every-s", type=float, default=60.0)
+    p.add_argument("--eval-every-s", type=float, default=30.0)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--tag", default=None, help="file tag (default: the algorithm)")
     p.add_argument(
@@ -92,11 +94,34 @@ def main() -> None:
         )
         shown = ("updates", "optimizer_steps", "env_steps", "train_s", "eval_s", HELD_OUT_KEY)
         print(json.dumps({k: round(curve[-1][k], 3) for k in shown}), flush=True)
+        write(complete=False)
+
+    def write(complete: bool) -> None:
+        result = {
+            "benchmark": "ued-headline",
+            "provenance": provenance(),
+            "device": str(jax.devices()[0]),
+            "jax": jax.__version__,
+            "config": cfg.to_dict(),
+            "budget_minutes": a.minutes,
+            "anneal_horizon_optimizer_steps": horizon,
+            "seed": a.seed,
+            "complete": complete,
+            "curve": curve,
+            "final": curve[-1],
+            "reference": {"dcd PLR⊥ mean held-out solve rate at 250M steps (10 seeds, its 7 mazes)": 0.677},
+        }
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(result, indent=2) + "\n")
+        tmp.replace(path)  # atomic: a reader never sees half a file
+
+    path = Path(a.out) / f"ued-headline-{a.tag or a.algorithm}-s{a.seed}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    horizon: int | None = None
 
     record(0, 0.0)
     budget = a.minutes * 60
     train_s, updates, next_eval = 0.0, 0, a.eval_every_s
-    horizon: int | None = None
     mark: tuple[float, int] | None = None
     while train_s < budget:
         start = time.perf_counter()
@@ -118,21 +143,7 @@ def main() -> None:
         if train_s >= next_eval or train_s >= budget:
             record(updates, train_s)
             next_eval += a.eval_every_s
-    result = {
-        "benchmark": "ued-headline",
-        "provenance": provenance(),
-        "device": str(jax.devices()[0]),
-        "jax": jax.__version__,
-        "config": cfg.to_dict(),
-        "budget_minutes": a.minutes,
-        "anneal_horizon_optimizer_steps": horizon,
-        "seed": a.seed,
-        "curve": curve,
-        "final": curve[-1],
-        "reference": {"dcd PLR⊥ mean held-out solve rate at 250M steps (10 seeds, its 7 mazes)": 0.677},
-    }
-    path = Path(a.out) / f"ued-headline-{a.tag or a.algorithm}-s{a.seed}.json"
-    path.write_text(json.dumps(result, indent=2) + "\n")
+    write(complete=True)
     print(f"wrote {path}", flush=True)
 
 

@@ -1,25 +1,22 @@
 #!/usr/bin/env bash
-# The headline on one GPU: PLR⊥ and DR seeds trained side by side as concurrent processes. They share the GPU,
-# so each curve's wall clock is an upper bound on that of the same run alone.
+# The headline on one GPU: each run trained alone, one after another. (Runs sharing the GPU as concurrent
+# processes made fewer updates in total than one alone: ued-headline-shared4-partial.json.)
 #
-#   bash benchmarks/ued/headline_gpu.sh OUT_DIR [MINUTES] [PLR_SEEDS] [DR_SEEDS] [ENVS] [CHUNKS]
+#   bash benchmarks/ued/headline_gpu.sh OUT_DIR MINUTES ALGORITHM:SEED [ALGORITHM:SEED ...]
+#   e.g. bash benchmarks/ued/headline_gpu.sh out 15 robust_plr:0 robust_plr:2 dr:0
 #
 # Then: python benchmarks/ued/plot_headline.py OUT_DIR
 set -euo pipefail
-out=${1:?usage: headline_gpu.sh OUT_DIR [MINUTES] [PLR_SEEDS] [DR_SEEDS] [ENVS] [CHUNKS]}
-minutes=${2:-15}
-plr_seeds=${3:-3}
-dr_seeds=${4:-1}
-envs=${5:-256}
-chunks=${6:-1}
+out=${1:?usage: headline_gpu.sh OUT_DIR MINUTES ALGORITHM:SEED ...}
+minutes=${2:?usage: headline_gpu.sh OUT_DIR MINUTES ALGORITHM:SEED ...}
+shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 export PYTHONPATH="$here/../../src${PYTHONPATH:+:$PYTHONPATH}" XLA_PYTHON_CLIENT_PREALLOCATE=false
 mkdir -p "$out"
-common=(--minutes "$minutes" --num-envs "$envs" --chunks "$chunks" --lr 3e-4 --anneal --unroll 8
-    --eval-every-s 30 --out "$out")
-run() {  # algorithm seed
-    python "$here/headline.py" --algorithm "$1" --seed "$2" "${common[@]}" >"$out/$1-s$2.log" 2>&1 &
-}
-for ((s = 0; s < plr_seeds; s++)); do run robust_plr "$s"; done
-for ((s = 0; s < dr_seeds; s++)); do run dr "$s"; done
-wait
+for run in "$@"; do
+    algorithm=${run%%:*} seed=${run##*:}
+    # headline.py's defaults are the headline's config (256 envs, lr 3e-4, one update per visit)
+    python "$here/headline.py" --algorithm "$algorithm" --seed "$seed" --minutes "$minutes" --anneal \
+        --out "$out" >"$out/$algorithm-s$seed.log" 2>&1
+done
+touch "$out/done"
