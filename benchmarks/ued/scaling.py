@@ -24,13 +24,14 @@ from openended.ued.experiment import evaluate
 from openended.ued.train import Trainer
 
 
-def config(devices: int, per_device: int, steps: int, lstm: int, capacity: int) -> UEDConfig:
+def config(devices: int, per_device: int, steps: int, lstm: int, capacity: int, unroll: int) -> UEDConfig:
     return UEDConfig(
         algorithm="robust_plr",
         num_envs=devices * per_device,
         num_steps=steps,
         devices=devices,
         eval_random_levels=0,
+        unroll=unroll,
         ppo=PPOConfig(lr=3e-4, ent_coef=0.0, lstm_features=lstm),
         plr=PLRConfig(capacity=capacity),
     )
@@ -68,6 +69,7 @@ def main() -> None:
     p.add_argument("--lstm", type=int, default=256)
     p.add_argument("--updates", type=int, default=20)
     p.add_argument("--capacity", type=int, default=4000)
+    p.add_argument("--unroll", type=int, default=8, help="as the headline (speed only)")
     p.add_argument("--minutes", type=float, default=2.5)
     p.add_argument(
         "--out", default=os.environ.get("OUT") or str(Path(__file__).resolve().parents[1] / "results")
@@ -88,7 +90,7 @@ def main() -> None:
     path = Path(a.out) / "ued-scaling.json"
     for d in counts:
         result["throughput"].append(
-            throughput(config(d, a.per_device_envs, a.num_steps, a.lstm, a.capacity), a.updates)
+            throughput(config(d, a.per_device_envs, a.num_steps, a.lstm, a.capacity, a.unroll), a.updates)
         )
         print(json.dumps(result["throughput"][-1]), flush=True)
         path.write_text(json.dumps(result, indent=2) + "\n")
@@ -99,7 +101,7 @@ def main() -> None:
     if a.minutes > 0:
         for d in sorted({1, n}):
             result["equal_wall_clock"].append(
-                train_for(config(d, a.per_device_envs, a.num_steps, a.lstm, a.capacity), a.minutes)
+                train_for(config(d, a.per_device_envs, a.num_steps, a.lstm, a.capacity, a.unroll), a.minutes)
             )
             print(
                 json.dumps(
