@@ -166,6 +166,7 @@ def main() -> None:
         "benchmark": "ued-env",
         "provenance": provenance(),
         "device": str(jax.devices()[0]),
+        "device_kind": jax.devices()[0].device_kind,
         "jax": jax.__version__,
         "steps_per_rollout": T,
         "n_walls": N_WALLS,

@@ -84,6 +84,7 @@ def main() -> None:
         "benchmark": "ued-train-step",
         "provenance": provenance(),
         "device": str(jax.devices()[0]),
+        "device_kind": jax.devices()[0].device_kind,
         "jax": jax.__version__,
         "algorithm": "robust_plr",
         "configs": [],

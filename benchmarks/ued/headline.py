@@ -101,6 +101,7 @@ def main() -> None:
             "benchmark": "ued-headline",
             "provenance": provenance(),
             "device": str(jax.devices()[0]),
+            "device_kind": jax.devices()[0].device_kind,
             "jax": jax.__version__,
             "config": cfg.to_dict(),
             "budget_minutes": a.minutes,

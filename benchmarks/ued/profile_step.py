@@ -95,6 +95,7 @@ def main() -> None:
         "benchmark": "ued-step-profile",
         "provenance": provenance(),
         "device": str(jax.devices()[0]),
+        "device_kind": jax.devices()[0].device_kind,
         "jax": jax.__version__,
         "rows": rows,
     }

@@ -81,6 +81,7 @@ def main() -> None:
         "benchmark": "ued-scaling",
         "provenance": provenance(),
         "devices_visible": [str(d) for d in jax.devices()],
+        "device_kind": jax.devices()[0].device_kind,
         "jax": jax.__version__,
         "per_device_envs": a.per_device_envs,
         "num_steps": a.num_steps,
