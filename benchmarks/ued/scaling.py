@@ -88,6 +88,8 @@ def main() -> None:
         "throughput": [],
         "equal_wall_clock": [],
     }
+    if n == 1:
+        result["status"] = "one-GPU baseline only: no machine with several GPUs was lent when this ran"
     path = Path(a.out) / "ued-scaling.json"
     for d in counts:
         result["throughput"].append(
