@@ -31,10 +31,9 @@ def time_train_step(cfg: UEDConfig, updates: int, seeds: int = 1) -> dict:
     trainer = Trainer(cfg)
     inits = [trainer.init(jax.random.PRNGKey(s)) for s in range(seeds)]
     state = inits[0]
-    if seeds > 1:
-        state = jax.tree_util.tree_structure(state).unflatten(
-            [jnp.stack(leaves) for leaves in zip(*map(jax.tree_util.tree_leaves, inits), strict=True)]
-        )
+    if seeds > 1:  # stacked leaves under the first seed's structure (each init builds its own optimizer)
+        leaves = [jnp.stack(xs) for xs in zip(*map(jax.tree_util.tree_leaves, inits), strict=True)]
+        state = jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(state), leaves)
     # one seed: the plain step (vmapped, its lax.switch over branches would run every branch)
     step = trainer.step if seeds == 1 else jax.jit(jax.vmap(trainer._step))
     start = time.perf_counter()
@@ -80,6 +79,7 @@ def main() -> None:
         "--out", default=os.environ.get("OUT") or str(Path(__file__).resolve().parents[1] / "results")
     )
     args = parser.parse_args()
+    configs: list[dict] = []
     result = {
         "benchmark": "ued-train-step",
         "provenance": provenance(),
@@ -87,7 +87,7 @@ def main() -> None:
         "device_kind": jax.devices()[0].device_kind,
         "jax": jax.__version__,
         "algorithm": "robust_plr",
-        "configs": [],
+        "configs": configs,
     }
     result["xla_flags"] = os.environ.get("XLA_FLAGS", "")
     for spec in args.configs:
@@ -102,7 +102,7 @@ def main() -> None:
             )
             for seeds in args.seeds:
                 entry = time_train_step(cfg, args.updates, seeds)
-                result["configs"].append(entry)
+                configs.append(entry)
                 print({k: v for k, v in entry.items() if k != "seconds"}, flush=True)
     path = Path(args.out) / f"ued-train-step{'-' + args.tag if args.tag else ''}.json"
     path.write_text(json.dumps(result, indent=2) + "\n")
