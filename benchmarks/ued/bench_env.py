@@ -20,8 +20,8 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 import numpy as np
+from record import header  # a sibling module: run this file as a script
 
-from openended.core.runs import provenance
 from openended.ued.generators import sample_level
 from openended.ued.maze import Maze
 
@@ -163,11 +163,7 @@ def main() -> None:
         jenv, convert = None, None
         print(f"JaxUED not importable ({err}); measuring openended only")
     result = {
-        "benchmark": "ued-env",
-        "provenance": provenance(),
-        "device": str(jax.devices()[0]),
-        "device_kind": jax.devices()[0].device_kind,
-        "jax": jax.__version__,
+        **header("ued-env"),
         "steps_per_rollout": T,
         "n_walls": N_WALLS,
         "sizes": {},

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import jax
 import jax.numpy as jnp
+from record import header  # a sibling module: run this file as a script
 
-from openended.core.runs import provenance
 from openended.ued.config import PPOConfig, UEDConfig
 from openended.ued.train import Trainer
 
@@ -81,11 +81,7 @@ def main() -> None:
     args = parser.parse_args()
     configs: list[dict] = []
     result = {
-        "benchmark": "ued-train-step",
-        "provenance": provenance(),
-        "device": str(jax.devices()[0]),
-        "device_kind": jax.devices()[0].device_kind,
-        "jax": jax.__version__,
+        **header("ued-train-step"),
         "algorithm": "robust_plr",
         "configs": configs,
     }

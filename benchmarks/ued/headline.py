@@ -22,8 +22,8 @@ from pathlib import Path
 
 import jax
 import optax
+from record import header  # a sibling module: run this file as a script
 
-from openended.core.runs import provenance
 from openended.ued.config import PLRConfig, PPOConfig, UEDConfig
 from openended.ued.experiment import HELD_OUT_KEY, evaluate
 from openended.ued.ppo import make_optimizer
@@ -96,13 +96,11 @@ def main() -> None:
         print(json.dumps({k: round(curve[-1][k], 3) for k in shown}), flush=True)
         write(complete=False)
 
+    head = header("ued-headline")  # once: provenance asks git, and the file is rewritten every evaluation
+
     def write(complete: bool) -> None:
         result = {
-            "benchmark": "ued-headline",
-            "provenance": provenance(),
-            "device": str(jax.devices()[0]),
-            "device_kind": jax.devices()[0].device_kind,
-            "jax": jax.__version__,
+            **head,
             "config": cfg.to_dict(),
             "budget_minutes": a.minutes,
             "anneal_horizon_optimizer_steps": horizon,

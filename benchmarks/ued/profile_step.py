@@ -16,8 +16,8 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+from record import header  # a sibling module: run this file as a script
 
-from openended.core.runs import provenance
 from openended.ued.config import PPOConfig, UEDConfig
 from openended.ued.network import initial_carry
 from openended.ued.ppo import update
@@ -92,11 +92,7 @@ def main() -> None:
                     flush=True,
                 )
     result = {
-        "benchmark": "ued-step-profile",
-        "provenance": provenance(),
-        "device": str(jax.devices()[0]),
-        "device_kind": jax.devices()[0].device_kind,
-        "jax": jax.__version__,
+        **header("ued-step-profile"),
         "rows": rows,
     }
     Path(a.out, "ued-step-profile.json").write_text(json.dumps(result, indent=2) + "\n")

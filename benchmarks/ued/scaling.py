@@ -17,8 +17,8 @@ from pathlib import Path
 
 import jax
 from bench_train import time_train_step  # a sibling script: run this file as a script
+from record import header  # a sibling module: run this file as a script
 
-from openended.core.runs import provenance
 from openended.ued.config import PLRConfig, PPOConfig, UEDConfig
 from openended.ued.experiment import evaluate
 from openended.ued.train import Trainer
@@ -78,11 +78,8 @@ def main() -> None:
     n = len(jax.devices())
     counts = sorted({1, 2, 4, 8, n} & set(range(1, n + 1)))
     result = {
-        "benchmark": "ued-scaling",
-        "provenance": provenance(),
+        **header("ued-scaling"),
         "devices_visible": [str(d) for d in jax.devices()],
-        "device_kind": jax.devices()[0].device_kind,
-        "jax": jax.__version__,
         "per_device_envs": a.per_device_envs,
         "num_steps": a.num_steps,
         "throughput": [],
