@@ -1,8 +1,9 @@
 """Plot the headline (mean held-out solve rate against training wall-clock on one GPU) from results/ JSON.
 
-Drawn: the 15-minute runs alone on the GPU (``ued-headline-ALGO-sN.json``; each seed thin, the PLR⊥ seeds'
-mean thick, on a 30-s grid) and, dotted, the mean of the earlier PLR⊥ runs before the level sampler's rewrite
-(``ued-headline-b9931bc-shared4-*``, four processes sharing the GPU).
+Drawn: the 15-minute runs alone on the GPU (``ued-headline-TAG-sN.json``, TAG an algorithm or a variant
+such as ``robust_plr-mb4``; each seed thin, a variant's seed mean thick, on a 30-s grid) and, dotted, the
+mean of the earlier PLR⊥ runs before the level sampler's rewrite (``ued-headline-b9931bc-shared4-*``, four
+processes sharing the GPU).
 
     python benchmarks/ued/plot_headline.py [RESULTS_DIR]
 """
@@ -16,8 +17,8 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-COLORS = {"robust_plr": "C0", "dr": "C1"}
-NAMES = {"robust_plr": "PLR⊥", "dr": "DR"}
+COLORS = {"robust_plr": "C0", "robust_plr-mb4": "C2", "dr": "C1"}
+NAMES = {"robust_plr": "PLR⊥", "robust_plr-mb4": "PLR⊥, 4 minibatches", "dr": "DR"}
 REFERENCE = 0.677  # dcd PLR⊥ at 250M steps, 10 seeds (publication)
 
 
@@ -34,9 +35,9 @@ def on_grid(runs: list[dict], minutes: float, step_s: float = 30.0) -> tuple[np.
 
 def main() -> None:
     results = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "results"
-    fig = Figure(figsize=(8, 4.4), layout="constrained")
+    fig = Figure(figsize=(8, 5.2), layout="constrained")
     ax = fig.add_subplot()
-    for algo in ("robust_plr", "dr"):
+    for algo in COLORS:
         runs = [json.loads(p.read_text()) for p in sorted(results.glob(f"ued-headline-{algo}-s*.json"))]
         if not runs:
             continue
@@ -75,7 +76,7 @@ def main() -> None:
     ax.set_ylabel("mean held-out solve rate")
     ax.set_ylim(0, 1)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
     fig.savefig(results / "ued-headline.png", dpi=110)
     print(results / "ued-headline.png")
 
