@@ -7,7 +7,9 @@ standard mazes (10 attempts each) over time.
 ``--chunks`` sets ``ppo.chunks`` (an update after each piece of a level visit).
 ``--anneal`` decays the learning rate linearly to zero at the end of the *wall-clock* budget: after
 ``--warmup-s`` seconds of optimizer steps the script measures their rate and sets the schedule's horizon.
-Writes ``ued-headline-TAG-sSEED.json`` per seed: the curve, the config, the final per-maze solve rates.
+Writes ``ued-headline-TAG-sSEED.json`` per seed: the curve (each evaluation with the training metrics since
+the one before: policy entropy, approximate KL, training solve rate and return), the config, the final
+per-maze solve rates.
 The file is rewritten after every evaluation (``"complete": false`` until the budget is spent), so a run cut
 short still leaves its curve.
 """
@@ -21,6 +23,7 @@ import time
 from pathlib import Path
 
 import jax
+import numpy as np
 import optax
 from record import header  # a sibling module: run this file as a script
 
@@ -78,9 +81,18 @@ def main() -> None:
     trainer = Trainer(cfg)
     state = trainer.init(jax.random.PRNGKey(a.seed))
     curve: list[dict] = []
+    # training metrics of the steps since the last evaluation; the policy's entropy shows whether it has
+    # turned near-deterministic (NaN on steps without a gradient, e.g. PLR⊥'s new levels, hence nanmean)
+    since: dict[str, list[float]] = {k: [] for k in ("entropy", "approx_kl", "solve_rate", "episode_return")}
 
     def record(updates: int, train_s: float) -> None:
         start = time.perf_counter()
+        train = {
+            f"train_{k}": float(np.nanmean(v)) if np.isfinite(v).any() else None
+            for k, v in ((k, np.asarray(v, float)) for k, v in since.items())
+        }
+        for v in since.values():
+            v.clear()
         ev = evaluate(trainer, state, jax.random.fold_in(jax.random.PRNGKey(1000 + a.seed), updates))
         curve.append(
             {
@@ -90,6 +102,7 @@ def main() -> None:
                 "train_s": train_s,
                 "eval_s": time.perf_counter() - start,
                 **ev,
+                **train,
             }
         )
         shown = ("updates", "optimizer_steps", "env_steps", "train_s", "eval_s", HELD_OUT_KEY)
@@ -124,9 +137,11 @@ def main() -> None:
     mark: tuple[float, int] | None = None
     while train_s < budget:
         start = time.perf_counter()
-        state, _ = trainer.step(state)
+        state, metrics = trainer.step(state)
         jax.block_until_ready(state.train.params)
         train_s += time.perf_counter() - start
+        for k, v in jax.device_get({k: metrics[k] for k in since}).items():
+            since[k].append(float(v))
         updates += 1
         if a.anneal and horizon is None:
             # optimizer steps per second, measured from the first one on (PLR⊥ steps only on replays)

@@ -230,3 +230,15 @@ def test_chunks_must_divide_the_rollout_and_fit_the_algorithm():
         tiny("dr", ppo=PPOConfig(chunks=5))
     with pytest.raises(ConfigError, match="chunks"):
         tiny("paired", ppo=PPOConfig(chunks=2))
+
+
+def test_short_rollouts_warn_that_estimated_scores_may_keep_levels_out():
+    import warnings
+
+    with pytest.warns(UserWarning, match="score -inf"):
+        UEDConfig(algorithm="robust_plr", num_steps=128, max_episode_steps=250)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        UEDConfig(algorithm="robust_plr", num_steps=256, max_episode_steps=250)
+        UEDConfig(algorithm="dr", num_steps=128, max_episode_steps=250)  # no buffer
+        UEDConfig(algorithm="robust_plr", num_steps=128, plr=PLRConfig(score="oracle"))

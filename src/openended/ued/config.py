@@ -3,6 +3,7 @@ commit 0f8f128) unless a field says otherwise; see ../shared reference notes, se
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -164,6 +165,20 @@ class UEDConfig(Config):
         if self.num_envs % self.ppo.minibatches:
             raise ConfigError(
                 "ppo.minibatches", f"{self.ppo.minibatches} must divide num_envs ({self.num_envs})"
+            )
+        if (
+            self.algorithm in ("plr", "robust_plr", "accel", "remidi")
+            and self.plr.score != "oracle"
+            and self.num_steps < self.max_episode_steps
+        ):
+            # JaxUED's rule: a level is scored on the episodes its visit completes, and with none it scores
+            # -inf and stays out of the buffer; PLR⊥ then trains only once enough levels happen to be solved
+            # within the rollout
+            warnings.warn(
+                f"num_steps ({self.num_steps}) < max_episode_steps ({self.max_episode_steps}): levels whose "
+                f"first episode outlasts the rollout score -inf under {self.plr.score!r} and are not "
+                "inserted, so the level buffer may fill slowly or never",
+                stacklevel=4,  # validate <- __post_init__ <- __init__ <- the caller
             )
 
 
