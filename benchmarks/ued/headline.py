@@ -8,7 +8,8 @@ standard mazes (10 attempts each) over time.
 ``--anneal`` decays the learning rate linearly to zero at the end of the *wall-clock* budget: after
 ``--warmup-s`` seconds of optimizer steps the script measures their rate and sets the schedule's horizon.
 Writes ``ued-headline-TAG-sSEED.json`` per seed: the curve (each evaluation with the training metrics since
-the one before: policy entropy, approximate KL, training solve rate and return), the config, the final
+the one before: policy entropy, approximate KL, training solve rate and return, solve rate on new and on
+replayed levels), the config, the final
 per-maze solve rates.
 The file is rewritten after every evaluation (``"complete": false`` until the budget is spent), so a run cut
 short still leaves its curve.
@@ -30,7 +31,9 @@ from record import header  # a sibling module: run this file as a script
 from openended.ued.config import PLRConfig, PPOConfig, UEDConfig
 from openended.ued.experiment import HELD_OUT_KEY, evaluate
 from openended.ued.ppo import make_optimizer
-from openended.ued.train import Trainer
+from openended.ued.train import MUTATE, NEW, REPLAY, Trainer
+
+BRANCHES = {NEW: "new", REPLAY: "replay", MUTATE: "mutate"}
 
 
 def main() -> None:
@@ -82,8 +85,11 @@ def main() -> None:
     state = trainer.init(jax.random.PRNGKey(a.seed))
     curve: list[dict] = []
     # training metrics of the steps since the last evaluation; the policy's entropy shows whether it has
-    # turned near-deterministic (NaN on steps without a gradient, e.g. PLR⊥'s new levels, hence nanmean)
-    since: dict[str, list[float]] = {k: [] for k in ("entropy", "approx_kl", "solve_rate", "episode_return")}
+    # turned near-deterministic (NaN on steps without a gradient, e.g. PLR⊥'s new levels, hence nanmean),
+    # the solve rate per branch whether the replayed levels still challenge the student
+    tracked = ("entropy", "approx_kl", "solve_rate", "episode_return")
+    since: dict[str, list[float]] = {k: [] for k in tracked}
+    since.update({f"solve_rate_{b}": [] for b in BRANCHES.values()})
 
     def record(updates: int, train_s: float) -> None:
         start = time.perf_counter()
@@ -140,8 +146,10 @@ def main() -> None:
         state, metrics = trainer.step(state)
         jax.block_until_ready(state.train.params)
         train_s += time.perf_counter() - start
-        for k, v in jax.device_get({k: metrics[k] for k in since}).items():
-            since[k].append(float(v))
+        got = jax.device_get({k: metrics[k] for k in (*tracked, "branch")})
+        for k in tracked:
+            since[k].append(float(got[k]))
+        since[f"solve_rate_{BRANCHES[int(got['branch'])]}"].append(float(got["solve_rate"]))
         updates += 1
         if a.anneal and horizon is None:
             # optimizer steps per second, measured from the first one on (PLR⊥ steps only on replays)
