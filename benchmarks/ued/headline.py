@@ -9,8 +9,7 @@ standard mazes (10 attempts each) over time.
 ``--warmup-s`` seconds of optimizer steps the script measures their rate and sets the schedule's horizon.
 Writes ``ued-headline-TAG-sSEED.json`` per seed: the curve (each evaluation with the training metrics since
 the one before: policy entropy, approximate KL, training solve rate and return, solve rate on new and on
-replayed levels), the config, the final
-per-maze solve rates.
+replayed levels), the config, the final per-maze solve rates.
 The file is rewritten after every evaluation (``"complete": false`` until the budget is spent), so a run cut
 short still leaves its curve.
 """
