@@ -17,8 +17,14 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-COLORS = {"robust_plr": "C0", "robust_plr-mb4": "C2", "dr": "C1"}
-NAMES = {"robust_plr": "PLR⊥", "robust_plr-mb4": "PLR⊥, 4 minibatches", "dr": "DR"}
+# file tags drawn (absent ones are skipped); robust_plr-mb4-ent is the next run (--ent-coef 0.01)
+COLORS = {"robust_plr": "C0", "robust_plr-mb4": "C2", "robust_plr-mb4-ent": "C3", "dr": "C1"}
+NAMES = {
+    "robust_plr": "PLR⊥",
+    "robust_plr-mb4": "PLR⊥, 4 minibatches",
+    "robust_plr-mb4-ent": "PLR⊥, 4 minibatches, entropy 0.01",
+    "dr": "DR",
+}
 REFERENCE = 0.677  # dcd PLR⊥ at 250M steps, 10 seeds (publication)
 
 
