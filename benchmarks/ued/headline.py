@@ -35,6 +35,13 @@ from openended.ued.train import MUTATE, NEW, REPLAY, Trainer
 BRANCHES = {NEW: "new", REPLAY: "replay", MUTATE: "mutate"}
 
 
+def mean_or_none(values: list[float]) -> float | None:
+    """Mean of the finite values (NaN marks a step without that metric); None when there are none."""
+    finite = np.asarray(values, float)
+    finite = finite[np.isfinite(finite)]
+    return float(finite.mean()) if finite.size else None
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--algorithm", default="robust_plr")
@@ -92,10 +99,7 @@ def main() -> None:
 
     def record(updates: int, train_s: float) -> None:
         start = time.perf_counter()
-        train = {
-            f"train_{k}": float(np.nanmean(v)) if np.isfinite(v).any() else None
-            for k, v in ((k, np.asarray(v, float)) for k, v in since.items())
-        }
+        train = {f"train_{k}": mean_or_none(v) for k, v in since.items()}
         for v in since.values():
             v.clear()
         ev = evaluate(trainer, state, jax.random.fold_in(jax.random.PRNGKey(1000 + a.seed), updates))

@@ -47,16 +47,17 @@ def main() -> None:
         runs = [json.loads(p.read_text()) for p in sorted(results.glob(f"ued-headline-{algo}-s*.json"))]
         if not runs:
             continue
+        seeds = ", ".join(str(r["seed"]) for r in runs)
         for n, run in enumerate(runs):
-            seeds = ", ".join(str(r["seed"]) for r in runs)
             label = f"{NAMES[algo]}, seed{'s' if len(runs) > 1 else ''} {seeds}" if n == 0 else None
             ax.plot(*points(run["curve"]), "-", lw=0.9, alpha=0.45, color=COLORS[algo], label=label)
         if len(runs) > 1:
-            grid, ys = on_grid(runs, min(r["budget_minutes"] for r in runs))
+            minutes = min(r["budget_minutes"] for r in runs)
+            grid, ys = on_grid(runs, minutes)
             end = ys[:, -1]
             label = (
                 f"{NAMES[algo]}, mean of {len(runs)} seeds "
-                f"(at 15 min {end.mean():.2f} ± {end.std(ddof=1):.2f} sd)"
+                f"(at {minutes:g} min {end.mean():.2f} ± {end.std(ddof=1):.2f} sd)"
             )
             ax.plot(grid, ys.mean(0), "-", lw=2.4, color=COLORS[algo], label=label)
     old = [

@@ -12,6 +12,8 @@ from openended.core.replay import Prioritization
 from openended.ued.prefabs import HELD_OUT, PREFABS
 
 Algorithm = Literal["dr", "plr", "robust_plr", "accel", "paired", "remidi"]
+# the algorithms that curate a level buffer (PLR's sampler); DR and PAIRED have none
+LEVEL_BUFFER_ALGORITHMS: tuple[Algorithm, ...] = ("plr", "robust_plr", "accel", "remidi")
 
 
 DomainName = Literal["maze", "lever", "tmaze", "blindfold"]
@@ -167,7 +169,7 @@ class UEDConfig(Config):
                 "ppo.minibatches", f"{self.ppo.minibatches} must divide num_envs ({self.num_envs})"
             )
         if (
-            self.algorithm in ("plr", "robust_plr", "accel", "remidi")
+            self.algorithm in LEVEL_BUFFER_ALGORITHMS
             and self.plr.score != "oracle"
             and self.num_steps < self.max_episode_steps
         ):

@@ -84,7 +84,6 @@ class ReMiDiTrainer(Trainer):
 
     def __init__(self, cfg: Any) -> None:
         super().__init__(cfg)
-        self.uses_buffer = True
         self.num_buffers = cfg.remidi.buffers
         self.steps_per_buffer = cfg.remidi.steps_per_buffer
 

@@ -24,7 +24,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from openended.core import scores as S
 from openended.core.replay import ReplayConfig
 from openended.ued import generators
-from openended.ued.config import UEDConfig
+from openended.ued.config import LEVEL_BUFFER_ALGORITHMS, UEDConfig
 from openended.ued.domains import make_domain
 from openended.ued.level import Level
 from openended.ued.level_sampler import LevelSampler, SamplerState
@@ -94,7 +94,7 @@ class Trainer:
         self.hyper = PPOHyper(
             cfg.ppo.clip_eps, cfg.ppo.vf_coef, cfg.ppo.ent_coef, cfg.ppo.epochs, cfg.ppo.minibatches
         )
-        self.uses_buffer = cfg.algorithm in ("plr", "robust_plr", "accel")
+        self.uses_buffer = cfg.algorithm in LEVEL_BUFFER_ALGORITHMS
         self.step = jax.jit(self._step)
 
     # -- construction ------------------------------------------------------------------------------
