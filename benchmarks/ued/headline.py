@@ -55,6 +55,7 @@ def main() -> None:
     p.add_argument("--ent-coef", type=float, default=0.0)
     p.add_argument("--gamma", type=float, default=0.995)
     p.add_argument("--replay-prob", type=float, default=0.8)
+    p.add_argument("--n-walls", type=int, default=25, help="DR walls (with replacement); minimax uses 60")
     p.add_argument("--capacity", type=int, default=4000)
     p.add_argument("--unroll", type=int, default=8)
     p.add_argument("--anneal", action="store_true", help="decay lr to 0 at the end of the budget")
@@ -70,6 +71,7 @@ def main() -> None:
         algorithm=a.algorithm,
         num_envs=a.num_envs,
         num_steps=a.num_steps,
+        n_walls=a.n_walls,
         seed=a.seed,
         eval_random_levels=0,
         unroll=a.unroll,
