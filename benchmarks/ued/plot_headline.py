@@ -1,7 +1,8 @@
 """Plot the headline (mean held-out solve rate against training wall-clock on one GPU) from results/ JSON.
 
 Drawn: the 15-minute runs alone on the GPU (``ued-headline-TAG-sN.json``, TAG an algorithm or a variant
-such as ``robust_plr-mb4``; each seed thin, a variant's seed mean thick, on a 30-s grid) and, dotted, the
+such as ``robust_plr-mb4``; each seed thin, a variant's seed mean thick, on a 30-s grid), dashed, runs cut
+off before their budget (``ued-headline-partial-TAG-sN.json``, kept out of the means) and, dotted, the
 mean of the earlier PLR⊥ runs before the level sampler's rewrite (``ued-headline-b9931bc-shared4-*``, four
 processes sharing the GPU).
 
@@ -17,12 +18,19 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-# file tags drawn (absent ones are skipped); robust_plr-mb4-ent is the next run (--ent-coef 0.01)
-COLORS = {"robust_plr": "C0", "robust_plr-mb4": "C2", "robust_plr-mb4-ent": "C3", "dr": "C1"}
+# file tags drawn (absent ones are skipped)
+COLORS = {
+    "robust_plr": "C0",
+    "robust_plr-mb4": "C2",
+    "robust_plr-mb4-ent": "C3",
+    "robust_plr-mb4-w60": "C4",
+    "dr": "C1",
+}
 NAMES = {
     "robust_plr": "PLR⊥",
     "robust_plr-mb4": "PLR⊥, 4 minibatches",
     "robust_plr-mb4-ent": "PLR⊥, 4 minibatches, entropy 0.01",
+    "robust_plr-mb4-w60": "PLR⊥, 4 minibatches, minimax's 60 walls, γ 0.999, replay 0.5",
     "dr": "DR",
 }
 REFERENCE = 0.677  # dcd PLR⊥ at 250M steps, 10 seeds (publication)
@@ -41,12 +49,10 @@ def on_grid(runs: list[dict], minutes: float, step_s: float = 30.0) -> tuple[np.
 
 def main() -> None:
     results = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "results"
-    fig = Figure(figsize=(8, 5.2), layout="constrained")
+    fig = Figure(figsize=(8, 7), layout="constrained")
     ax = fig.add_subplot()
     for algo in COLORS:
         runs = [json.loads(p.read_text()) for p in sorted(results.glob(f"ued-headline-{algo}-s*.json"))]
-        if not runs:
-            continue
         seeds = ", ".join(str(r["seed"]) for r in runs)
         for n, run in enumerate(runs):
             label = f"{NAMES[algo]}, seed{'s' if len(runs) > 1 else ''} {seeds}" if n == 0 else None
@@ -60,6 +66,12 @@ def main() -> None:
                 f"(at {minutes:g} min {end.mean():.2f} ± {end.std(ddof=1):.2f} sd)"
             )
             ax.plot(grid, ys.mean(0), "-", lw=2.4, color=COLORS[algo], label=label)
+        for run in (
+            json.loads(p.read_text()) for p in sorted(results.glob(f"ued-headline-partial-{algo}-s*.json"))
+        ):
+            t, y = points(run["curve"])
+            label = f"{NAMES[algo]}, seed {run['seed']}, cut off at {t[-1]:.1f} min"
+            ax.plot(t, y, "--", lw=0.9, alpha=0.6, color=COLORS[algo], label=label)
     old = [
         json.loads(p.read_text())
         for p in sorted(results.glob("ued-headline-b9931bc-shared4-robust_plr-s*.json"))
@@ -83,7 +95,7 @@ def main() -> None:
     ax.set_ylabel("mean held-out solve rate")
     ax.set_ylim(0, 1)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=1)
     fig.savefig(results / "ued-headline.png", dpi=110)
     print(results / "ued-headline.png")
 
