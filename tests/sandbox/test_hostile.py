@@ -1,6 +1,7 @@
 """Hostile code against the sandbox: each attack is contained, the harness stays alive, nothing is left
 running. Every program carries a unique marker in its file name so leftovers can be found in /proc."""
 
+import os
 import socket
 import subprocess
 import sys
@@ -227,6 +228,92 @@ def test_endless_output_is_stopped_and_truncated(box):
     assert r.output.startswith("FIRST LINE")
     assert "bytes of output skipped" in r.output
     assert len(r.output) < 3 * Limits().keep_chars
+
+
+def _disk_use(root: Path) -> int:
+    return sum(p.lstat().st_blocks * 512 for p in root.rglob("*"))
+
+
+def test_many_files_each_under_the_size_limit_cannot_fill_the_disk(box):
+    tmp, data, _, _ = box
+    r = run(
+        tmp,
+        data,
+        """
+        import os
+        chunk = os.urandom(1 << 20)
+        for i in range(100_000):
+            with open(f"fill_{i}.bin", "wb") as f:
+                f.write(chunk)
+        print("FILLED")
+        """,
+        disk_mb=16,
+        file_size_mb=2,
+    )
+    assert r.killed == "disk limit", r.output
+    assert "FILLED" not in r.output
+    assert "wrote too much" in r.for_llm()
+    # stopped within a check interval of crossing the limit: far below what 100k files would take
+    assert 16 << 20 < _disk_use(tmp / "ws") < 2 << 30
+
+
+def test_a_swarm_of_empty_files_and_hidden_directories_are_stopped(box):
+    tmp, data, _, _ = box
+    swarm = run(
+        tmp,
+        data,
+        """
+        import os
+        os.makedirs("a/b", exist_ok=True)
+        for i in range(1_000_000):
+            open(f"a/b/empty_{i}", "w").close()
+        print("SWARMED")
+        """,
+        max_files=500,
+    )
+    assert swarm.killed == "disk limit" and "SWARMED" not in swarm.output
+    assert 500 < sum(1 for _ in (tmp / "ws").rglob("*")) < 1_000_000
+    # a directory its owner makes unreadable would hide what it holds from the count: it stops the run
+    hidden = run(
+        tmp / "second",
+        data,
+        """
+        import os, time
+        os.makedirs("hidden", exist_ok=True)
+        os.chmod("hidden", 0)
+        time.sleep(30)
+        """,
+        timeout_s=3,
+    )
+    if os.geteuid() == 0:  # root reads any directory: the count sees inside and the run goes to its timeout
+        assert hidden.killed == "timeout"
+    else:
+        assert hidden.killed == "disk limit"
+
+
+def test_in_memory_scratch_space_is_sized(box):
+    tmp, data, _, _ = box
+    r = run(
+        tmp,
+        data,
+        """
+        import os
+        chunk = os.urandom(1 << 20)
+        for where in ("/tmp", "/dev/shm"):
+            written = 0
+            try:
+                for i in range(64):
+                    with open(f"{where}/fill_{i}", "wb") as f:
+                        f.write(chunk * 3)
+                    written += 3
+            except OSError as e:
+                print(where, "full after", written, "MB:", e.strerror)
+        """,
+        file_size_mb=8,
+    )
+    assert r.ok, r.output
+    for where in ("/tmp", "/dev/shm"):
+        assert f"{where} full after 6 MB" in r.output, r.output
 
 
 def test_sleeping_past_the_limit_kills_the_whole_tree_including_daemons(box):

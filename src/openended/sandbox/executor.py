@@ -11,11 +11,16 @@ Layers, each of which holds on its own (tests/sandbox/test_hostile.py attacks ev
   ``no_new_privs`` before the code starts, so it owns only the workspace and the process limit applies
   (the kernel exempts root from it). Run by another user, bubblewrap's user namespace does the same.
 - **Limits** (setrlimit): address space (memory bomb → ``MemoryError``), file size, processes (fork bomb →
-  ``BlockingIOError``), CPU time, no core dumps. Thread pools of numpy, OpenMP and BLAS are pinned.
+  ``BlockingIOError``), CPU time, no core dumps. Thread pools of numpy, OpenMP and BLAS are pinned. The
+  in-memory ``/tmp`` and ``/dev/shm`` are sized (a full one → ``OSError`` ENOSPC), so files there cannot
+  take the host's memory.
 - **Scrubbed environment**: the code sees a fixed list of variables, never the caller's (keys, tokens).
 - **Harness side**: own session and process group, wall-clock timeout → SIGKILL to the group (the PID
   namespace then takes the rest), output read through a pipe keeping only the head and the tail, a run that
-  prints without end is stopped at ``max_output_mb``.
+  prints without end is stopped at ``max_output_mb``. The workspace (host disk) is measured every
+  ``DISK_CHECK_S``: a run whose files take more than ``disk_mb`` or number more than ``max_files`` is stopped
+  (many files each under the file-size limit would otherwise fill the disk until the timeout). Between two
+  checks the code can still write at disk speed, so the bound is ``disk_mb`` plus that much.
 
 ``isolation="none"`` keeps the limits, the timeout and the scrubbed environment but shares the host's
 filesystem, network and process table: for trusted code on machines without bubblewrap, never the default.
@@ -41,6 +46,7 @@ from pathlib import Path
 NOBODY = 65534
 WORKSPACE = "/workspace"  # the code's working directory inside the sandbox
 ISOLATIONS = ("bwrap", "none")
+DISK_CHECK_S = 0.5  # how often the harness measures the workspace
 # what a program inside may see of the host's /etc: the dynamic linker's cache and name lookups of users
 ETC_FILES = ("ld.so.cache", "ld.so.conf", "passwd", "group", "nsswitch.conf", "localtime", "hosts")
 
@@ -56,14 +62,17 @@ class Limits:
 
     timeout_s: float = 600.0
     memory_mb: int = 4096  # address space; numpy + pandas + scikit-learn need ~1 GB of it
-    file_size_mb: int = 512  # largest file the code may write
+    file_size_mb: int = 512  # largest file the code may write; also the size of /tmp and of /dev/shm
+    disk_mb: int = 2048  # all the files in the workspace together
+    max_files: int = 10_000  # files and directories in the workspace
     processes: int = 128  # tasks (processes and threads) of the sandbox user
     threads: int = 1  # OMP/BLAS/MKL thread pools: 2 threads were 12-26x slower than 1 on a loaded 2-core box
     max_output_mb: float = 16.0  # printing beyond this stops the run
     keep_chars: int = 2500  # head and tail of the output kept for the journal and the LLM (aira-dojo: 2,500)
 
     def __post_init__(self) -> None:
-        for name in ("timeout_s", "memory_mb", "file_size_mb", "processes", "threads", "max_output_mb"):
+        positive = ("timeout_s", "memory_mb", "file_size_mb", "disk_mb", "max_files", "processes", "threads")
+        for name in (*positive, "max_output_mb"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"Limits.{name} must be > 0, got {getattr(self, name)}")
         if self.processes < 4:
@@ -78,7 +87,7 @@ class ExecutionResult:
     exit_code: int | None
     exec_time: float
     timed_out: bool = False
-    killed: str | None = None  # "timeout" or "output limit" when the harness stopped it
+    killed: str | None = None  # "timeout", "output limit" or "disk limit" when the harness stopped it
     output_bytes: int = 0  # everything it printed, of which ``output`` keeps head and tail
     files: list[str] = field(default_factory=list)  # workspace files after the run
 
@@ -96,6 +105,7 @@ class ExecutionResult:
         note = {
             "timeout": "\nTimeoutError: the run was stopped at the time limit.",
             "output limit": "\nThe run was stopped: it printed too much output.",
+            "disk limit": "\nThe run was stopped: it wrote too much to its working directory.",
         }.get(self.killed or "", "")
         return f"{self.output}{note}\nExecution time: {self.exec_time:.1f} s{limit}"
 
@@ -273,7 +283,8 @@ class Sandbox:
                 cmd += [*_dirs(src, made), "--ro-bind", str(src), str(src)]
         for root in _python_roots(self.python):
             cmd += [*_dirs(root, made), "--ro-bind", str(root), str(root)]
-        cmd += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/dev/shm"]
+        cmd += ["--proc", "/proc", "--dev", "/dev"]
+        cmd += ["--perms", "1777", "--size", str(lim.file_size_mb << 20), "--tmpfs", "/dev/shm"]
         cmd += ["--bind", str(workspace), WORKSPACE]
         if data is not None:
             cmd += ["--ro-bind", str(data), f"{WORKSPACE}/data"]
@@ -346,11 +357,17 @@ class Sandbox:
         tee = _Tee(read_fd, lim.keep_chars, int(lim.max_output_mb * (1 << 20)), overflow)
         killed = None
         deadline = start + lim.timeout_s
+        next_disk_check = start + DISK_CHECK_S
         while proc.poll() is None:
+            now = time.monotonic()
             if overflow.is_set():
                 killed = "output limit"
-            elif time.monotonic() > deadline:
+            elif now > deadline:
                 killed = "timeout"
+            elif now >= next_disk_check:
+                next_disk_check = now + DISK_CHECK_S
+                if _over_disk_limits(ws, lim.disk_mb << 20, lim.max_files):
+                    killed = "disk limit"
             if killed:
                 _kill_group(proc)
                 break
@@ -372,6 +389,35 @@ class Sandbox:
             output_bytes=tee.total,
             files=files,
         )
+
+
+def _over_disk_limits(root: Path, max_bytes: int, max_files: int) -> bool:
+    """Whether the files under ``root`` take more than ``max_bytes`` of disk or are more than ``max_files``.
+    Allocated blocks are counted, so sparse files count at what they use; the walk stops at the first excess,
+    so a tree of millions of files costs ``max_files`` stats. Links are not followed (the host sees the data
+    mount point empty, or with ``isolation="none"`` a link). A directory the harness may not read counts as
+    an excess: hiding files from the count must not let them grow."""
+    used, count, stack = 0, 0, [root]
+    while stack:
+        try:
+            entries = os.scandir(stack.pop())
+        except PermissionError:
+            return True
+        except OSError:  # removed or replaced meanwhile
+            continue
+        with entries:
+            for entry in entries:
+                count += 1
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(Path(entry.path))
+                except OSError:
+                    continue
+                used += st.st_blocks * 512
+                if used > max_bytes or count > max_files:
+                    return True
+    return False
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
