@@ -168,3 +168,24 @@ def test_root_children_are_drafts():
     j = tree([("draft", [], 0.5, 0), ("improve", [0], 0.6, 0), ("draft", [], None, 0)])
     assert [n.id for n in j.children(ROOT)] == [0, 2]
     assert [n.id for n in j.path(1)] == [0, 1]
+
+
+def test_children_index_matches_the_first_parents_after_a_save_and_load(tmp_path):
+    specs = [
+        ("draft", [], 0.5, 0),
+        ("improve", [0], 0.6, 0),
+        ("draft", [], None, 0),
+        ("debug", [2], 0.4, 1),
+        ("crossover", [3, 1], 0.7, 0),
+        ("improve", [0], None, 0),
+    ]
+    j = tree(specs)
+    expected = {-1: [0, 2], 0: [1, 5], 1: [], 2: [3], 3: [4], 4: [], 5: []}
+    assert {k: [n.id for n in j.children(k)] for k in expected} == expected
+    j.save(tmp_path / "journal.jsonl")
+    loaded = Journal.load(tmp_path / "journal.jsonl", lower_is_better=False)
+    assert {k: [n.id for n in loaded.children(k)] for k in expected} == expected
+    built = Journal(lower_is_better=False, nodes=list(j.nodes))
+    assert {k: [n.id for n in built.children(k)] for k in expected} == expected
+    with pytest.raises(ValueError, match="positions"):
+        Journal(lower_is_better=False, nodes=[j.nodes[1]])

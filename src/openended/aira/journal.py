@@ -61,6 +61,17 @@ class Node:
 class Journal:
     lower_is_better: bool
     nodes: list[Node] = field(default_factory=list)
+    # first parent -> child ids, so that MCTS's per-step tree walk stays linear in the journal's size
+    _children: dict[int, list[int]] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for i, node in enumerate(self.nodes):
+            if node.id != i:
+                raise ValueError(f"node id {node.id} at position {i}: ids must be the nodes' positions")
+            self._index(node)
+
+    def _index(self, node: Node) -> None:
+        self._children.setdefault(node.parents[0] if node.parents else ROOT, []).append(node.id)
 
     def __len__(self) -> int:
         return len(self.nodes)
@@ -75,12 +86,12 @@ class Journal:
         if node.id != len(self.nodes):
             raise ValueError(f"node id {node.id} out of order (expected {len(self.nodes)})")
         self.nodes.append(node)
+        self._index(node)
 
     # -- views ---------------------------------------------------------------------------------------
     def children(self, node_id: int) -> list[Node]:
-        if node_id == ROOT:
-            return [n for n in self.nodes if not n.parents]
-        return [n for n in self.nodes if n.parents and n.parents[0] == node_id]
+        """Nodes whose first parent is ``node_id`` (drafts for ``ROOT``), in the order they were added."""
+        return [self.nodes[i] for i in self._children.get(node_id, ())]
 
     @property
     def good_nodes(self) -> list[Node]:
