@@ -84,6 +84,7 @@ def main() -> None:
         "benchmark": "remidi",
         "provenance": provenance(),
         "device": str(jax.devices()[0]),
+        "device_kind": jax.devices()[0].device_kind,  # the model, e.g. the GPU's name
         "domain": a.domain,
         "config": cfg.to_dict() | {"algorithm": a.methods},
         "seeds": a.seeds,
