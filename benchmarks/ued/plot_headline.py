@@ -70,7 +70,7 @@ def main() -> None:
             json.loads(p.read_text()) for p in sorted(results.glob(f"ued-headline-partial-{algo}-s*.json"))
         ):
             t, y = points(run["curve"])
-            label = f"{NAMES[algo]}, seed {run['seed']}, cut off at {t[-1]:.1f} min"
+            label = f"{NAMES[algo]}, seed {run['seed']}, interrupted at {t[-1]:.1f} min"
             ax.plot(t, y, "--", lw=0.9, alpha=0.6, color=COLORS[algo], label=label)
     old = [
         json.loads(p.read_text())
