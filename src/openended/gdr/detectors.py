@@ -68,17 +68,16 @@ def date_ok(text: str) -> bool:
     nums = [int(p) for p in parts if p.isdigit()]
     if words:
         month = next((i + 1 for i, m in enumerate(_MONTHS) if m.startswith(words[0].lower()[:3])), None)
-        orders = [(nums[1], month, nums[0])] if month else []  # (year, month, day)
+        if month is None:
+            return False
+        orders = [(nums[1], month, nums[0])]  # (year, month, day)
     elif len(parts[0]) == 4:
         orders = [(nums[0], nums[1], nums[2])]
     else:
-        year = (
-            nums[2] if nums[2] >= 100 else 2000 + nums[2]
-        )  # two digits: any century with the same leap years
+        # two-digit years: any century with the same leap years will do
+        year = nums[2] if nums[2] >= 100 else 2000 + nums[2]
         orders = [(year, nums[0], nums[1]), (year, nums[1], nums[0])]
     for year, month, day in orders:
-        if month is None:
-            continue
         try:
             _dt.date(year, month, day)
             return True
