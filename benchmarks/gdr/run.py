@@ -67,7 +67,8 @@ def main() -> None:
         }
     )
 
-    common = {"id_field": "id", "rewriter": MODEL, "max_attempts": 2}
+    # the corpus' gold column holds the PII itself: released rows carry only id and text
+    common = {"id_field": "id", "rewriter": MODEL, "max_attempts": 2, "other_fields": "drop"}
     gdr = _run(ANONYMIZE, AnonymizeConfig(input=str(root / "test.jsonl"), **common), root, "gdr-smollm2")
     table.append(
         {"method": "GDR, SmolLM2-135M", "rows_per_s": _rows_per_s(gdr), **evaluate_pii(test, outputs_of(gdr))}
@@ -115,6 +116,7 @@ def main() -> None:
                 rewriter=f"hf:{student}?threads={a.threads}",
                 max_attempts=2,
                 shots=0,
+                other_fields="drop",
             ),
             root,
             "gdr-student",
@@ -140,7 +142,12 @@ def main() -> None:
     detox = _run(
         DETOXIFY,
         DetoxifyConfig(
-            input=str(root / "toxic.jsonl"), id_field="id", rewriter=MODEL, max_attempts=2, fallback="redact"
+            input=str(root / "toxic.jsonl"),
+            id_field="id",
+            rewriter=MODEL,
+            max_attempts=2,
+            fallback="redact",
+            other_fields="drop",
         ),
         root,
         "detox",

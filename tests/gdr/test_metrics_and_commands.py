@@ -139,6 +139,7 @@ def test_distillation_pairs_rebuild_the_first_attempt_prompt(tmp_path):
 def test_ray_data_path_accounts_for_every_row(tmp_path):
     need("ray")
     rows = [{"text": f"Write to user{k}@example.com"} for k in range(12)] + [{"text": "no pii here"}]
+    rows.append({"text": "no pii here", "note": "but user99@example.com in a copied field"})
     src = write_rows(rows, tmp_path / "in.jsonl", "jsonl")
     cfg = GDRConfig(
         input=str(src),
@@ -155,9 +156,12 @@ def test_ray_data_path_accounts_for_every_row(tmp_path):
     import ray
 
     ray.shutdown()
-    # scripted:echo returns the whole prompt: PII stays, those rows are quarantined; the clean row passes
-    assert summary["rows"] == 13 and summary["output"] + summary["quarantine"] == 13
-    assert summary["quarantine"] == 12
+    # scripted:echo returns the whole prompt: PII stays, those rows are quarantined; the clean row passes,
+    # the row whose copied field holds an e-mail does not
+    assert summary["rows"] == 14 and summary["output"] + summary["quarantine"] == 14
+    assert summary["quarantine"] == 13
+    quarantine = [json.loads(x) for x in (tmp_path / "ray" / "quarantine.jsonl").read_text().splitlines()]
+    assert [q["_gdr"]["failures"] for q in quarantine if "note" in q] == [["note: EMAIL"]]
 
 
 @pytest.mark.slow
@@ -167,7 +171,12 @@ def test_embedded_model_rewrites_and_every_row_is_accounted_for(tmp_path):
     corpus = pii_corpus(3, seed=0)
     src = write_rows(corpus, tmp_path / "c.jsonl", "jsonl")
     cfg = GDRConfig(
-        input=str(src), id_field="id", rewriter="smollm2-135m?threads=1", max_attempts=2, batch_size=3
+        input=str(src),
+        id_field="id",
+        rewriter="smollm2-135m?threads=1",
+        max_attempts=2,
+        batch_size=3,
+        other_fields="drop",  # the corpus' gold column holds the PII itself
     )
     with Run.create("gdr", cfg, root=tmp_path, name="real") as run:
         summary = run_gdr(run)

@@ -144,6 +144,47 @@ def test_redaction_fallback_is_explicit_and_verified(tmp_path):
     assert "alice.doe@example.com" not in out[0]["text"] and "@" in out[0]["text"]
 
 
+def test_copied_fields_are_checked_before_any_rewrite_or_kept_or_dropped(tmp_path):
+    rows = [
+        {"id": "a", "text": "Nothing personal here.", "note": "write to bob@example.com", "n": 1},
+        {"id": "b", "text": "Nothing here either.", "tags": ["x", {"host": "10.0.0.7"}], "n": 2},
+        {
+            "id": "c",
+            "text": "Call 415-555-0132 after six.",
+            "note": "fine",
+            "tags": [],
+            "n": 4111111111111111,
+        },
+    ]
+    src = _input(tmp_path, rows)
+    prompts: list[str] = []
+
+    def recording(text, i):
+        prompts.append(text)
+        return apply_replacements(text, i)
+
+    path, summary = _run(tmp_path, recording, name="check", input=src, id_field="id")
+    out, quarantine = _ledger(path)
+    assert summary["output"] == 1 and [r["_gdr"]["id"] for r in out] == ["c"]
+    assert out[0]["n"] == 4111111111111111 and out[0]["note"] == "fine"  # numbers are not read
+    failures = {q["_gdr"]["id"]: q["_gdr"]["failures"] for q in quarantine}
+    assert failures == {"a": ["note: EMAIL"], "b": ["tags: IP_ADDRESS"]}
+    assert all("--fields" in q["_gdr"]["reason"] and "@" not in q["_gdr"]["reason"] for q in quarantine)
+    assert len(prompts) == 1 and "415-555-0132" in prompts[0]  # the blocked rows cost no rewrite
+
+    path, summary = _run(
+        tmp_path, apply_replacements, name="keep", input=src, id_field="id", other_fields="keep"
+    )
+    out, _ = _ledger(path)
+    assert summary["output"] == 3 and out[0]["note"] == "write to bob@example.com"
+    path, summary = _run(
+        tmp_path, apply_replacements, name="drop", input=src, id_field="id", other_fields="drop"
+    )
+    refined = [json.loads(x) for x in (path / "refined.jsonl").read_text().splitlines()]
+    assert summary["output"] == 3 and [sorted(r) for r in refined] == [["_gdr", "id", "text"]] * 3
+    assert "415-555-0132" not in refined[2]["text"]
+
+
 @pytest.mark.parametrize(
     "fmt,name", [("jsonl", "in.jsonl"), ("csv", "in.csv"), ("parquet", "in.parquet"), ("hf", "in_hf")]
 )
@@ -267,3 +308,9 @@ def test_detoxify_accepts_clean_rewrites_and_the_fallback_drops_toxic_sentences(
     out, _ = _ledger(path)
     assert summary["output"] == 2 and all(r["_gdr"]["fallback"]["text"] for r in out)
     assert [r["text"] for r in out] == ["The museum is free on Sundays.", "The bridge was closed until June."]
+    rows[0]["comment"] = "Shut up, you stupid worthless idiot."
+    path, summary = _run(
+        tmp_path, polite, name="detox-copied", input=_input(tmp_path, rows, "c.jsonl"), task="detoxify"
+    )
+    _, quarantine = _ledger(path)
+    assert summary["output"] == 1 and quarantine[0]["_gdr"]["failures"] == ["comment: toxic"]

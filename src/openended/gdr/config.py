@@ -24,13 +24,22 @@ class GDRConfig(Config):
       verifies that;
     - ``min_similarity`` 0.5 (MiniLM cosine) guards against rewrites that drop the content: paraphrases of the
       same text score about 0.7 and unrelated texts about 0 (reference measurements of this model);
-    - ``toxicity_threshold`` 0.5 on alt-profanity-check's probability, its decision threshold.
+    - ``toxicity_threshold`` 0.5 on alt-profanity-check's probability, its decision threshold;
+    - ``other_fields`` ``check``: a field that is copied rather than rewritten is released as it is, so by
+      default it must pass the task's cheap detector too (this implementation's choice; the paper rewrites
+      whole examples). Anonymize checks it with the pattern detectors only: Presidio's NER flags ordinary
+      structured values (a city column, a product name) and would quarantine whole datasets.
     """
 
     task: Literal["anonymize", "detoxify"] = param("anonymize", "what the rewrite must achieve")
     input: str = param("", "input dataset: .jsonl, .csv, .parquet or a Hugging Face datasets folder")
     input_format: Literal["auto", "jsonl", "csv", "parquet", "hf"] = param("auto", "input format")
-    fields: tuple[str, ...] = param(("text",), "text fields to rewrite (others are copied)")
+    fields: tuple[str, ...] = param(("text",), "text fields to rewrite")
+    other_fields: Literal["check", "keep", "drop"] = param(
+        "check",
+        "fields neither rewritten nor the id: check (a row whose copy holds PII the patterns find, or a "
+        "toxic sentence, goes to the quarantine), keep (copied unverified) or drop (left out of the output)",
+    )
     id_field: str = param("", "field holding a unique row id (default: the row's position)")
     output_format: Literal["same", "jsonl", "csv", "parquet", "hf"] = param(
         "same", "format of the refined set"

@@ -1,21 +1,23 @@
 """The GDR pipeline: rewrite → verify → retry with findings → accept, fall back, or quarantine.
 
 Per row, every selected field is refined; the row goes to the output only when every field passed its
-verifiers (a partially verified row is never emitted), otherwise to the quarantine with the reason. Each
-record carries provenance under ``_gdr``: the row id, attempts per field, each verifier's summary, whether the
-fallback was used. Provenance and logs hold kinds and counts, never row text.
+verifiers (a partially verified row is never emitted), otherwise to the quarantine with the reason. The other
+fields are copied: checked first (a row whose copy fails the task's detector is quarantined without a
+rewrite), kept unverified, or dropped, as ``other_fields`` says. Each record carries provenance under
+``_gdr``: the row id, attempts per field, each verifier's summary, whether the fallback was used.
+Provenance and logs hold kinds and counts, never row text.
 """
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from openended.gdr.detectors import Finding, detect
+from openended.gdr.detectors import Finding, detect, pattern_findings
 from openended.gdr.io import Row
 from openended.gdr.rewriter import anonymize_prompt, clean_rewrite, detoxify_prompt
 from openended.gdr.surrogates import Surrogates
@@ -59,9 +61,13 @@ class Refiner:
         toxicity_threshold: float = 0.5,
         seed: int = 0,
         shots: int = -1,
+        other_fields: str = "check",
+        id_field: str = "",
     ) -> None:
         if task not in ("anonymize", "detoxify"):
             raise ValueError(f"task must be anonymize or detoxify, got {task!r}")
+        if other_fields not in ("check", "keep", "drop"):
+            raise ValueError(f"other_fields must be check, keep or drop, got {other_fields!r}")
         if task == "anonymize" and surrogates is None:
             raise ValueError("anonymization needs surrogates")
         self.task = task
@@ -75,6 +81,8 @@ class Refiner:
         self.toxicity_threshold = toxicity_threshold
         self.seed = seed
         self.shots = None if shots < 0 else shots
+        self.other_fields = other_fields
+        self.id_field = id_field
 
     # -- steps -------------------------------------------------------------------------------------
     def prepare(self, item: Item) -> None:
@@ -110,10 +118,37 @@ class Refiner:
         seed = zlib.crc32(f"{self.seed}:{item.row.id}:{item.column}:{item.attempts}".encode()) & 0x7FFFFFFF
         return SamplingParams(temperature=self.retry_temperature, max_tokens=budget, seed=seed)
 
+    def copied_failures(self, row: Row, fields: Sequence[str]) -> list[str]:
+        """``"field: kinds"`` for each copied field whose text fails the task's detector (``check`` only).
+
+        Anonymize: PII the pattern detectors find; detoxify: a sentence at or above the toxicity threshold.
+        Text is a string value or the strings inside a list or mapping; numbers are not read (a column of
+        13-19-digit numbers, e.g. millisecond timestamps, passes the card checksum one time in ten). Values
+        never appear in what is returned.
+        """
+        if self.other_fields != "check":
+            return []
+        failures = []
+        for name, value in row.data.items():
+            if name in fields or name == self.id_field:
+                continue
+            texts = list(_strings(value))
+            if not texts:
+                continue
+            if self.task == "anonymize":
+                kinds = sorted({f.kind for t in texts for f in pattern_findings(t)})
+            else:
+                sentences = [s for t in texts for s in split_sentences(t) or [t]]
+                kinds = ["toxic"] if (toxicity(sentences) >= self.toxicity_threshold).any() else []
+            if kinds:
+                failures.append(f"{name}: {', '.join(kinds)}")
+        return failures
+
     # -- a batch of rows ---------------------------------------------------------------------------
     def refine(self, rows: Sequence[Row], fields: Sequence[str]) -> list[tuple[str, dict[str, Any]]]:
         """``(where, record)`` per row, in order: ``where`` is ``output`` or ``quarantine``."""
-        items = [Item(r, f, r.data[f]) for r in rows for f in fields]
+        blocked = {row.id: bad for row in rows if (bad := self.copied_failures(row, fields))}
+        items = [Item(r, f, r.data[f]) for r in rows if r.id not in blocked for f in fields]
         for item in items:
             self.prepare(item)
         pending = items
@@ -144,7 +179,21 @@ class Refiner:
         by_row: dict[str, list[Item]] = {}
         for item in items:
             by_row.setdefault(item.row.id, []).append(item)
-        return [self._record(row, by_row[row.id]) for row in rows]
+        return [
+            self._blocked(row, blocked[row.id]) if row.id in blocked else self._record(row, by_row[row.id])
+            for row in rows
+        ]
+
+    def _blocked(self, row: Row, failures: list[str]) -> tuple[str, dict[str, Any]]:
+        provenance = {
+            "id": row.id,
+            "task": self.task,
+            "reason": "copied field(s) not rewritten fail the check: "
+            + "; ".join(failures)
+            + " (rewrite them with --fields, or --other-fields drop)",
+            "failures": failures,
+        }
+        return "quarantine", {**row.data, "_gdr": provenance}
 
     def _record(self, row: Row, items: list[Item]) -> tuple[str, dict[str, Any]]:
         provenance = {
@@ -155,7 +204,9 @@ class Refiner:
             "verifiers": {i.column: verdict_summary(i.verdicts) for i in items},
         }
         if all(i.passed for i in items):
-            data = dict(row.data)
+            rewritten = {i.column for i in items} | {self.id_field}
+            keep = self.other_fields != "drop"
+            data = {k: v for k, v in row.data.items() if keep or k in rewritten}
             for i in items:
                 data[i.column] = i.rewrite
             return "output", {**data, "_gdr": provenance}
@@ -164,3 +215,16 @@ class Refiner:
         provenance["reason"] = f"not verified after {self.max_attempts} attempt(s): {', '.join(failed)}"
         provenance["failures"] = reasons
         return "quarantine", {**row.data, "_gdr": provenance}
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """The strings in a field's value: itself, or those nested in lists and mappings (keys included)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(k)
+            yield from _strings(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from _strings(v)

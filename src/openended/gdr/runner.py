@@ -71,6 +71,8 @@ def build_refiner(config: GDRConfig, rewriter: LLM, judge: LLM | None, key: str)
         toxicity_threshold=config.toxicity_threshold,
         seed=config.seed,
         shots=config.shots,
+        other_fields=config.other_fields,
+        id_field=config.id_field,
     )
 
 
