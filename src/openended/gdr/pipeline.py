@@ -21,7 +21,7 @@ from openended.gdr.detectors import Finding, detect, pattern_findings
 from openended.gdr.io import Row
 from openended.gdr.rewriter import anonymize_prompt, clean_rewrite, detoxify_prompt
 from openended.gdr.surrogates import Surrogates
-from openended.gdr.verifiers import Verdict, Verifier, split_sentences, verdict_summary
+from openended.gdr.verifiers import ToxicityVerifier, Verdict, Verifier, split_sentences, verdict_summary
 from openended.llm import LLM, SamplingParams
 from openended.llm.classifiers import toxicity
 
@@ -138,8 +138,8 @@ class Refiner:
             if self.task == "anonymize":
                 kinds = sorted({f.kind for t in texts for f in pattern_findings(t)})
             else:
-                sentences = [s for t in texts for s in split_sentences(t) or [t]]
-                kinds = ["toxic"] if (toxicity(sentences) >= self.toxicity_threshold).any() else []
+                toxic = ToxicityVerifier(self.toxicity_threshold)
+                kinds = ["toxic"] if any(not toxic("", t, []).passed for t in texts) else []
             if kinds:
                 failures.append(f"{name}: {', '.join(kinds)}")
         return failures
