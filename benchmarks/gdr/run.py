@@ -154,6 +154,7 @@ def main() -> None:
     )
     out = {
         "provenance": provenance(),
+        "device": "cpu",  # llama.cpp, transformers and the student's training all run on the CPU here
         "corpus": {
             "test_rows": a.n,
             "train_rows": a.train,
