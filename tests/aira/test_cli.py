@@ -1,6 +1,7 @@
 """The aira commands: run (to a report), tasks, report across runs, ladder."""
 
 import json
+from pathlib import Path
 
 from openended.cli import main
 
@@ -44,6 +45,60 @@ def test_tasks_lists_the_suite_with_thresholds(capsys):
     assert main(["aira", "tasks", "--suite", "tiny"]) == 0
     out = capsys.readouterr().out
     assert "iris" in out and "accuracy" in out and "gold" in out and "house-prices" not in out
+
+
+def test_tasks_shows_a_task_file_and_names_broken_files_without_a_traceback(tmp_path, monkeypatch, capsys):
+    from tests.aira.test_tasks import USER_TASK
+
+    folder = tmp_path / "mytasks"
+    folder.mkdir()
+    (folder / "user_linear.py").write_text(USER_TASK)
+    (folder / "broken.py").write_text("import nonexistent_module_xyz\n")
+    assert main(["aira", "tasks", "--task-file", str(folder / "user_linear.py")]) == 0
+    out = capsys.readouterr().out
+    assert "user-linear" in out and "rmse" in out and "ladder computed on first use" in out
+    monkeypatch.setenv("OPENENDED_AIRA_TASKS", str(folder))
+    assert main(["aira", "tasks"]) == 0
+    captured = capsys.readouterr()
+    assert "user-linear" in captured.out and "iris" in captured.out
+    assert f"skipped task file {folder / 'broken.py'}:1: ModuleNotFoundError" in captured.err
+    assert "Traceback" not in captured.err
+    # bad task names and files: one line naming the field, exit 2
+    monkeypatch.chdir(tmp_path)
+    assert main(["aira", "run", "--task", "nonexistent", "--model", "scripted:echo"]) == 2
+    assert "invalid config: task: unknown task 'nonexistent'" in capsys.readouterr().err
+    assert main(["aira", "run", "--task-file", str(folder / "broken.py"), "--model", "scripted:echo"]) == 2
+    err = capsys.readouterr().err
+    assert "invalid config: task_file:" in err and "broken.py:1" in err and "Traceback" not in err
+    assert not (tmp_path / "runs").exists()  # refused before any run directory was made
+
+
+def test_ladders_go_to_the_users_cache_where_runs_find_them(tmp_path, monkeypatch):
+    from openended.aira import ladder
+    from openended.aira.tasks import get
+
+    monkeypatch.setenv("OPENENDED_CACHE", str(tmp_path / "cache"))
+    package = Path(ladder.__file__).with_name("ladders.json")
+    before = package.read_bytes()
+    assert main(["aira", "ladder", "--suite", "iris", "--root", str(tmp_path / "splits")]) == 0
+    assert package.read_bytes() == before  # the installed package is never written
+    written = json.loads((tmp_path / "cache" / "aira" / "ladders.json").read_text())["tasks"]["iris"]
+    assert written["source"] == "user"
+    # a split the committed ladders do not cover (seed 0, but a changed file) finds the user's ladder
+    monkeypatch.setattr(ladder, "committed", lambda: {"tasks": {}})
+    prepared = get("iris").prepare(tmp_path / "splits" / "iris", 0)
+    assert ladder.ladder_for(prepared, 0) == written
+
+
+def test_the_demo_model_runs_a_whole_search_from_the_cli(tmp_path, bwrap_ok):
+    # scripted:aira-demo replays fixed working solutions: a test double that exercises the whole loop
+    args = ["aira", "run", "--task", "penguins", "--model", "scripted:aira-demo", "--steps", "4"]
+    assert main([*args, "--num-drafts", "3", "--runs-root", str(tmp_path), "--name", "demo"]) == 0
+    summary = json.loads((tmp_path / "demo" / "artifacts" / "summary.json").read_text())
+    assert summary["valid_submission_rate"] == 1.0 and summary["selected"]["score"] is not None
+    nodes = [json.loads(line) for line in (tmp_path / "demo" / "journal.jsonl").read_text().splitlines()]
+    assert [n["operator"] for n in nodes] == ["draft", "draft", "draft", "improve"]
+    assert len({n["code"] for n in nodes[:3]}) == 3  # three different models
 
 
 def test_ladder_command_writes_a_ladder_file(tmp_path):

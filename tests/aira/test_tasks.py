@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from openended.aira import ladder as ladders
+from openended.aira import task as task_module
 from openended.aira.task import InvalidSubmission, Task
 from openended.aira.tasks import registry, suite
 
@@ -58,6 +59,10 @@ def test_classification_metrics_match_hand_computation():
         (pd.DataFrame({"id": [0, 1, 2, 3], "y": ["1", "x", "1", "1"]}), "must be numbers"),
         (pd.DataFrame({"id": [0, 1, 2, 3], "y": [1.0, float("inf"), 1.0, 1.0]}), "finite"),
         (pd.DataFrame({"id": [0, 1, 2, 3], "y": [1.0, 0.0, 1.0, 1.0]}), "> 0"),
+        (pd.DataFrame({"id": [0.4, 1.4, 2.4, 3.4], "y": [1.0] * 4}), "integer ids"),  # not truncated
+        (pd.DataFrame({"id": [0, 1, 2, float("inf")], "y": [1.0] * 4}), "integer ids"),
+        (pd.DataFrame({"id": ["0", "1", "2", "3x"], "y": [1.0] * 4}), "integer ids"),
+        (pd.DataFrame({"id": [0, 1, 2, 2**53 + 3.0], "y": [1.0] * 4}), "integer ids"),
     ],
 )
 def test_malformed_regression_submissions_are_rejected(sub, message):
@@ -75,6 +80,55 @@ def test_malformed_classification_submissions_are_rejected():
         toy("log_loss", ["a", "b"]).grade(pd.DataFrame({"id": [0, 1], "a": [0.5, 0.5], "b": [0.4, 0.5]}), ans)
     with pytest.raises(InvalidSubmission, match="missing columns"):
         toy("log_loss", ["a", "b"]).grade(pd.DataFrame({"id": [0, 1], "a": [1.0, 1.0]}), ans)
+
+
+def test_integral_ids_in_any_spelling_are_the_same_ids():
+    sub = pd.DataFrame({"id": ["0", " 1 ", "2.0", 3.0], "y": [8.0, 2.0, 4.0, 1.0]})
+    assert toy("rmse", [1.0]).grade(sub, ANS) == 0.0
+    with pytest.raises(InvalidSubmission, match="duplicate ids"):
+        toy("rmse", [1.0]).grade(pd.DataFrame({"id": ["0", "0.0", "2", "3"], "y": [1.0] * 4}), ANS)
+
+
+def test_labels_that_read_as_non_finite_numbers_are_unknown_labels_not_a_crash():
+    ans = pd.DataFrame({"id": [0, 1], "y": [0, 1]})
+    for bad in (["inf", "inf"], ["1e300", "1e300"], ["nan", "0"]):
+        with pytest.raises(InvalidSubmission, match=r"unknown labels|missing"):
+            toy("accuracy", [0, 1]).grade(pd.DataFrame({"id": [0, 1], "y": bad}), ans)
+
+
+def test_csv_bytes_are_parsed_within_bounds_and_any_failure_is_an_invalid_submission(tmp_path, monkeypatch):
+    prepared = suite("iris")[0].prepare(tmp_path, 0)
+    good = (prepared.public / "sample_submission.csv").read_bytes()
+    n = len(prepared.answers())
+    assert prepared.validate(good) is None and prepared.grade(good) == prepared.grade(
+        prepared.public / "sample_submission.csv"
+    )
+    assert prepared.validate(b"\xef\xbb\xbf" + good.replace(b"\n", b"\r\n") + b"\n\n") is None  # BOM, CRLF
+    cases = {
+        b"\xff\xfe" + good: "not UTF-8",
+        good.replace(b",", b"\x00,", 1): "NUL",
+        b"id" + b",x" * 100_000 + b"\n": "100001 fields",
+        good + good.split(b"\n", 1)[1] * 3: f"more than {n} rows",
+        b'id,species\n"' + b"x" * 200_000 + b'"\n': "not a readable CSV",
+        b"id,id\n" + b"0,0\n": "duplicate column names",
+        good.rsplit(b",", 1)[0] + b"\n": "fields; the header has 2",
+        b"": "empty",
+    }
+    for data, message in cases.items():
+        problem = prepared.validate(data)
+        assert problem is not None and message in problem, (message, problem)
+        with pytest.raises(InvalidSubmission):
+            prepared.grade(data)
+
+    # a failure the checks did not foresee, anywhere in scoring, is still an invalid submission
+    def metric(fn):
+        broken = task_module.Metric("accuracy", "label", False, fn)
+        monkeypatch.setitem(task_module.METRICS, "accuracy", broken)
+
+    metric(lambda y, p: 1 / 0)
+    assert prepared.validate(good) == "the submission could not be graded (ZeroDivisionError)"
+    metric(lambda y, p: float("inf"))
+    assert "non-finite accuracy" in prepared.validate(good)
 
 
 def test_unreadable_file_is_invalid_and_validate_reveals_no_score(tmp_path):
@@ -214,6 +268,30 @@ def test_a_user_adds_a_task_with_one_module(tmp_path, monkeypatch):
         lad["scores"]["linear"] < 0.01 < lad["scores"]["dummy"]
     )  # a linear target: the linear rung is exact
     assert ladders.ladder_for(prepared, 0, cache=tmp_path / "ladder.json") == lad  # cached
-    (folder / "broken.py").write_text("X = 1\n")
-    with pytest.raises(ValueError, match="defines no TASK"):
-        get("user-linear")
+
+
+def test_broken_and_clashing_task_files_are_skipped_with_a_reason_and_hide_nothing(tmp_path, monkeypatch):
+    from openended.aira.tasks import TaskFileError, UnknownTask, discover, get, load_file
+
+    folder = tmp_path / "mytasks"
+    folder.mkdir()
+    (folder / "user_linear.py").write_text(USER_TASK)
+    (folder / "a_no_task.py").write_text("X = 1\n")
+    (folder / "b_raises.py").write_text("import math\n\nvalue = math.sqrt(-1)\n")
+    (folder / "c_syntax.py").write_text("def f(:\n")
+    (folder / "d_iris.py").write_text(USER_TASK.replace('"user-linear"', '"iris"'))
+    (folder / "e_twice.py").write_text(USER_TASK)
+    monkeypatch.setenv("OPENENDED_AIRA_TASKS", str(folder))
+    tasks, skipped = discover()
+    assert "user-linear" in tasks and tasks["iris"].source.startswith("scikit-learn")  # the built-in stays
+    assert len(skipped) == 5
+    assert "a_no_task.py defines no TASK" in skipped[0]
+    assert f"{folder / 'b_raises.py'}:3: ValueError: math domain error" == skipped[1]
+    assert f"{folder / 'c_syntax.py'}:1: SyntaxError" in skipped[2]
+    assert "'iris' is a built-in task's" in skipped[3]
+    assert "already defined by" in skipped[4] and "user_linear.py" in skipped[4]
+    assert get("user-linear").name == "user-linear"
+    with pytest.raises(UnknownTask, match=r"skipped task files: .*a_no_task\.py"):
+        get("nonexistent")
+    with pytest.raises(TaskFileError, match="built-in"):
+        load_file(folder / "d_iris.py")

@@ -341,6 +341,13 @@ def test_sleeping_past_the_limit_kills_the_whole_tree_including_daemons(box):
     assert "time limit" in r.for_llm(3)
 
 
+def test_what_a_stopped_run_printed_is_kept_though_it_never_flushed(box):
+    # python -I ignores PYTHONUNBUFFERED: without -u a run stopped at its limit lost everything it printed
+    tmp, data, _, _ = box
+    r = run(tmp, data, 'import time\nprint("epoch 1: loss 0.5")\ntime.sleep(60)\n', timeout_s=2)
+    assert r.timed_out and "epoch 1: loss 0.5" in r.output
+
+
 def test_environment_is_scrubbed_of_secrets(box, monkeypatch):
     tmp, data, _, _ = box
     token = f"sk-{uuid.uuid4().hex}"

@@ -2,7 +2,9 @@
 reads it, the harness checks (and, hidden from the agent, grades) the submission; repeat within the budget.
 
 A run directory holds ``task/`` (the prepared split; only ``task/public`` is ever mounted), ``nodes/<id>/``
-(each node's workspace), ``journal.jsonl`` and ``search_state.json``. Both are rewritten atomically after
+(each node's workspace, made fresh for every execution), ``submissions/<id>.csv`` (the copy of each node's
+submission that was graded: the harness never parses a file in a workspace), ``journal.jsonl`` and
+``search_state.json``. Both are rewritten atomically after
 every node, so a killed run resumes at the next node.
 """
 
@@ -21,11 +23,12 @@ from openended.aira.journal import Journal, Node
 from openended.aira.ladder import ladder_for, medal
 from openended.aira.operators import Operators
 from openended.aira.policies import MCTS, Evolutionary, Greedy, SearchPolicy
-from openended.aira.task import Prepared, Task
+from openended.aira.task import InvalidSubmission, Prepared, Task
 from openended.llm import LLM, LLMError
-from openended.sandbox import Limits, Sandbox
+from openended.sandbox import Limits, Sandbox, WorkspaceError
 
 JOURNAL, STATE = "journal.jsonl", "search_state.json"
+SUBMISSION = "submission.csv"  # what a node's code writes in its workspace
 
 
 def make_policy(cfg: AIRAConfig, rng: np.random.Generator) -> SearchPolicy:
@@ -112,14 +115,9 @@ class Agent:
             result.timed_out,
         )
         said_bug, node.summary, node.metric = self.operators.analyze(node)
-        submission = ws / "submission.csv"
-        problem = self.prepared.validate(submission)
+        problem = self.collect(ws, node)
         node.valid_submission = problem is None
         node.submission_feedback = "valid submission" if problem is None else problem
-        if problem is None:  # graded for the analysis only; the agent never sees it
-            node.test_score = self.prepared.grade(submission)
-            verdict = medal(node.test_score, self.ladder)
-            node.medal, node.above_median = verdict["medal"], verdict["above_median"]
         reasons = []
         if not result.ok:
             reasons.append(result.killed or f"exit code {result.exit_code}")
@@ -133,6 +131,28 @@ class Agent:
         node.bug = "; ".join(reasons)
         if node.is_buggy:  # the agent sees the verdict, never the score
             node.output += f"\n[harness] {node.bug}"
+
+    def collect(self, ws: Path, node: Node) -> str | None:
+        """Copy the node's ``submission.csv`` out of its workspace (through the sandbox's read-back: no link
+        followed, regular files under a size cap only), keep the copy under ``submissions/``, and grade the
+        copy; hidden from the agent, the score goes into the node. Returns why the submission is invalid,
+        or None."""
+        try:
+            data = self.sandbox.read_back(ws, SUBMISSION)
+        except WorkspaceError as e:
+            return str(e)
+        copies = self.dir / "submissions"
+        copies.mkdir(exist_ok=True)
+        tmp = copies / f"{node.id:04d}.csv.tmp"
+        tmp.write_bytes(data)
+        tmp.replace(copies / f"{node.id:04d}.csv")
+        try:
+            node.test_score = self.prepared.grade(data)
+        except InvalidSubmission as e:
+            return str(e)
+        verdict = medal(node.test_score, self.ladder)
+        node.medal, node.above_median = verdict["medal"], verdict["above_median"]
+        return None
 
     def save(self) -> None:
         self.journal.save(self.dir / JOURNAL)

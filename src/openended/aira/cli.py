@@ -6,23 +6,51 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from openended.aira.config import AIRAConfig
 from openended.core.commands import Experiment, add_run_command, execute
+from openended.core.config import Config, ConfigError
 from openended.core.report import Report
 from openended.core.runs import Run
 from openended.systems import TourEntry
+
+if TYPE_CHECKING:
+    from openended.aira.task import Task
+    from openended.llm import LLM
+
+
+def _task(cfg: AIRAConfig) -> Task:
+    """The task a config names, or a one-line config error naming the field."""
+    from openended.aira.tasks import TaskFileError, UnknownTask, get, load_file
+
+    try:
+        return load_file(cfg.task_file) if cfg.task_file else get(cfg.task)
+    except TaskFileError as e:
+        raise ConfigError("task_file", str(e)) from None
+    except UnknownTask as e:
+        raise ConfigError("task", str(e)) from None
+
+
+def _models(cfg: AIRAConfig) -> dict[str, LLM]:
+    """One model per distinct spec; ``scripted:aira-demo`` is the demo's scripted model (a test double)."""
+    from openended.aira.demo import DEMO_MODEL, demo_model
+    from openended.llm import load_shared
+
+    specs = [cfg.model, cfg.analyze_model or cfg.model]
+    models = load_shared([s for s in specs if s != DEMO_MODEL])
+    if DEMO_MODEL in specs:
+        models[DEMO_MODEL] = demo_model()
+    return models
 
 
 def _main(run: Run) -> None:
     from openended.aira.agent import Agent
     from openended.aira.report import score_figure, tree_figure
-    from openended.aira.tasks import get, load_file
-    from openended.llm import load_shared
 
     cfg: AIRAConfig = run.config  # type: ignore[assignment]
-    task = load_file(cfg.task_file) if cfg.task_file else get(cfg.task)
-    models = load_shared([cfg.model, cfg.analyze_model or cfg.model])
+    task = _task(cfg)
+    models = _models(cfg)
     agent = Agent(cfg, task, run.path, models[cfg.model], models[cfg.analyze_model or cfg.model])
     bar = run.progress(cfg.steps, initial=len(agent.journal), desc=f"aira {task.name} {cfg.policy}")
     while not agent.done:
@@ -54,19 +82,36 @@ def _sections(report: Report, run_dir: Path) -> None:
     run_sections(report, run_dir)
 
 
-EXPERIMENT = Experiment("aira", AIRAConfig, _main, _sections)
+def _check(cfg: Config) -> None:
+    assert isinstance(cfg, AIRAConfig)
+    _task(cfg)  # an unknown task or a broken task file stops the command before a run directory exists
+
+
+EXPERIMENT = Experiment("aira", AIRAConfig, _main, _sections, check=_check)
 
 
 def _tasks(args: argparse.Namespace) -> int:
-    from openended.aira.ladder import committed
-    from openended.aira.tasks import suite
+    from openended.aira.ladder import known
+    from openended.aira.tasks import TaskFileError, UnknownTask, discover, load_file, suite
 
-    ladders = committed()["tasks"]
-    for t in suite(args.suite):
+    skipped: list[str] = []
+    try:
+        if args.task_file:
+            tasks = [load_file(args.task_file)]
+        else:
+            skipped = discover()[1]
+            tasks = suite(args.suite)
+    except (TaskFileError, UnknownTask) as e:
+        print(f"openended: error: {e}", file=sys.stderr)
+        return 2
+    ladders = known()
+    for t in tasks:
         lad = ladders.get(t.name)
         medals = f"gold {lad['gold']:g}, bronze {lad['bronze']:g}" if lad else "ladder computed on first use"
         flag = " (tiny)" if t.tiny else ""
-        print(f"{t.name:14s} {t.metric:9s} {t.title}{flag}\n{'':14s} {t.source}; {medals}")
+        print(f"{t.name:14s} {t.metric:9s} {t.title}{flag}\n{'':14s} {t.source or 'user task'}; {medals}")
+    for line in skipped:
+        print(f"openended: skipped task file {line}", file=sys.stderr)
     return 0
 
 
@@ -93,12 +138,19 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _ladder(args: argparse.Namespace) -> int:
-    from openended.aira.ladder import build
-    from openended.aira.tasks import suite
+    from openended.aira.ladder import build, user_path
+    from openended.aira.tasks import UnknownTask, suite
 
-    out = build(suite(args.suite), Path(args.root), Path(args.out) if args.out else None)
-    for name, entry in out["tasks"].items():
-        print(name, entry["scores"])
+    try:
+        tasks = suite(args.suite)
+    except UnknownTask as e:
+        print(f"openended: error: {e}", file=sys.stderr)
+        return 2
+    out = Path(args.out) if args.out else user_path()
+    result = build(tasks, Path(args.root), out)
+    for name in (t.name for t in tasks):
+        print(name, result["tasks"][name]["scores"])
+    print(f"ladders: {out}", file=sys.stderr)
     return 0
 
 
@@ -106,6 +158,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_run_command(sub, EXPERIMENT, "search for a solution of one task with one policy (sandboxed)")
     p = sub.add_parser("tasks", help="list the task suite with metrics, sources and medal thresholds")
     p.add_argument("--suite", default="all", help="all, full, tiny or comma-separated names")
+    p.add_argument("--task-file", metavar="PATH", help="show the task a task module defines")
     p.set_defaults(handler=_tasks)
     p = sub.add_parser("report", help="one table across AIRA runs (tasks x policies) -> HTML")
     p.add_argument("runs", nargs="+", metavar="DIR", help="run directories or folders of runs")
@@ -115,7 +168,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("ladder", help="(re)compute the medal ladders of tasks from their reference pipelines")
     p.add_argument("--suite", default="all")
     p.add_argument("--root", default="runs/aira-ladder", help="where the splits are prepared")
-    p.add_argument("--out", help="ladder file (default: the package's ladders.json)")
+    p.add_argument("--out", help="ladder file (default: $OPENENDED_CACHE/aira/ladders.json, where runs look)")
     p.set_defaults(handler=_ladder)
 
 

@@ -13,8 +13,9 @@ a score at least as good as the best of them earns *gold*, as the second *silver
 *above median* = strictly better than their median. So gold means the agent matched the best of a
 practitioner's standard pipelines on the same split, and MLE-bench's rule "medal = top of the leaderboard"
 keeps its meaning with a leaderboard of four. The ladders of the built-in tasks are committed in
-``ladders.json`` with the split's checksums; a task whose split changed, or a user's task, gets its ladder
-computed and cached.
+``ladders.json`` with the split's checksums; ``openended aira ladder`` writes a user's ladders to the user's
+cache (``$OPENENDED_CACHE/aira/ladders.json``), where runs find them; a task with neither gets its ladder
+computed on first use and cached in the run directory.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from openended.aira.task import Prepared, Task, class_labels
+from openended.core.paths import cache_dir
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -247,16 +249,34 @@ def medal(score: float | None, ladder: dict[str, Any]) -> dict[str, Any]:
 
 
 def committed() -> dict[str, Any]:
-    path = Path(__file__).with_name("ladders.json")
+    """The ladders shipped with the package (the built-in tasks' seed-0 splits)."""
+    return _read(Path(__file__).with_name("ladders.json"))
+
+
+def user_path() -> Path:
+    """Where ``openended aira ladder`` writes by default, and where runs look after the committed ladders:
+    the user's cache, never the installed package."""
+    return cache_dir() / "aira" / "ladders.json"
+
+
+def known() -> dict[str, Any]:
+    """Every ladder a run may find, by task: the user's, with the committed ones taking precedence."""
+    return {**_read(user_path())["tasks"], **committed()["tasks"]}
+
+
+def _read(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text()) if path.is_file() else {"tasks": {}}
 
 
 def ladder_for(prepared: Prepared, seed: int = 0, cache: Path | None = None) -> dict[str, Any]:
-    """The committed ladder when it was computed on this very split, else a computed (and cached) one."""
+    """The ladder computed on this very split: the committed one, else the user's (``user_path``), else the
+    run's ``cache``; computed (and written to ``cache``) when none matches the split's checksums."""
     stamp = prepared.checksums()
-    entry = committed()["tasks"].get(prepared.task.name)
-    if entry and entry["checksums"] == stamp and seed == 0:
-        return entry
+    if seed == 0:
+        for ladders in (committed(), _read(user_path())):
+            entry = ladders["tasks"].get(prepared.task.name)
+            if entry and entry["checksums"] == stamp:
+                return entry
     if cache is not None and cache.is_file():
         cached = json.loads(cache.read_text())
         if cached.get("checksums") == stamp:
@@ -270,20 +290,24 @@ def ladder_for(prepared: Prepared, seed: int = 0, cache: Path | None = None) -> 
 
 def build(tasks: list[Task], root: Path, path: Path | None = None) -> dict[str, Any]:
     """Compute the ladders of ``tasks`` on their seed-0 splits (prepared under ``root``) and write them to
-    ``path`` (default: the package's ``ladders.json``), keeping other tasks' entries."""
+    ``path`` (default: :func:`user_path`), keeping other tasks' entries. Refreshing the package's own
+    ``ladders.json`` is a maintainer's step: pass that path explicitly."""
     import sklearn
 
     from openended.core.runs import provenance
 
-    path = path or Path(__file__).with_name("ladders.json")
-    out = json.loads(path.read_text()) if path.is_file() else {"tasks": {}}
+    path = path or user_path()
+    out = _read(path)
     for task in tasks:
         prepared = task.prepare(root / task.name, 0)
         out["tasks"][task.name] = {
             **compute(prepared, 0),
             "checksums": prepared.checksums(),
-            "source": "committed",
+            "source": "committed" if path == Path(__file__).with_name("ladders.json") else "user",
         }
     out["provenance"] = {**provenance(), "scikit-learn": sklearn.__version__}
-    path.write_text(json.dumps(out, indent=1) + "\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(out, indent=1) + "\n")
+    tmp.replace(path)
     return out

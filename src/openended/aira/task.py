@@ -14,12 +14,17 @@ validation endpoint) and reveals no score. Medals come from the task's reference
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
+import math
+import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import numpy as np
 
@@ -28,6 +33,10 @@ if TYPE_CHECKING:
 
 CHECKSUMS = "checksums.json"  # beside public/ and private/: the seed and md5 of every prepared file
 Kind = Literal["value", "label", "probability", "probabilities"]
+Submission: TypeAlias = "bytes | str | Path | pd.DataFrame"
+# A path given to grade is read like a workspace file, under this cap (the harness's own cap is the
+# sandbox's Limits.max_read_mb, applied when it copies a submission out)
+MAX_SUBMISSION_BYTES = 256 << 20
 
 
 class InvalidSubmission(ValueError):
@@ -102,29 +111,76 @@ class Prepared:
         """md5 of every prepared file, as recorded when the split was written."""
         return json.loads((self.public.parent / CHECKSUMS).read_text())["files"]
 
-    def grade(self, submission: str | Path | pd.DataFrame) -> float:
-        return self.task.grade(read_submission(submission), self.answers())
-
-    def validate(self, submission: str | Path | pd.DataFrame) -> str | None:
+    def grade(self, submission: Submission) -> float:
+        """The submission's score on the private answers. A submission is the bytes of a CSV (what the
+        harness copied out of a workspace), a path, or a DataFrame; any failure to read, parse or score it
+        is an :class:`InvalidSubmission`."""
+        answers = self.answers()
+        want = self.task.submission_columns(self.task.classes(answers))
         try:
-            self.task.check(read_submission(submission), self.answers())
+            return self.task.grade(read_submission(submission, len(answers), len(want)), answers)
+        except InvalidSubmission:
+            raise
+        except Exception as e:  # whatever the content provokes is the submission's failure, not the harness's
+            raise InvalidSubmission(f"the submission could not be graded ({type(e).__name__})") from e
+
+    def validate(self, submission: Submission) -> str | None:
+        """None for a submission that grades, else why not: the message, never the score (MLE-bench's
+        validation endpoint). ``validate(s) is None`` exactly when ``grade(s)`` returns a score."""
+        try:
+            self.grade(submission)
         except InvalidSubmission as e:
             return str(e)
         return None
 
 
-def read_submission(submission: str | Path | pd.DataFrame) -> pd.DataFrame:
+def read_submission(submission: Submission, max_rows: int, max_columns: int) -> pd.DataFrame:
+    """A submission as a DataFrame of strings (DataFrames pass through). CSV bytes are parsed by the standard
+    library's reader with every size bounded — UTF-8 only, at most ``max_rows`` data rows, ``max_columns``
+    fields per row, 128 KiB per field — so no content can make the parser allocate more than the file
+    holds. A path is read without following links, like a workspace file."""
     import pandas as pd
+
+    from openended.sandbox import WorkspaceError, workspace
 
     if isinstance(submission, pd.DataFrame):
         return submission
-    path = Path(submission)
-    if not path.is_file():
-        raise InvalidSubmission(f"no submission file at {path.name}")
+    if not isinstance(submission, bytes):
+        path = Path(submission)
+        try:
+            submission = workspace.read(path.parent, path.name, MAX_SUBMISSION_BYTES)
+        except WorkspaceError as e:
+            message = str(e).replace(f"no file {path.name}", f"no submission file at {path.name}")
+            raise InvalidSubmission(message) from None
     try:
-        return pd.read_csv(path)
-    except (ValueError, UnicodeDecodeError) as e:  # pandas' parser errors are ValueErrors
-        raise InvalidSubmission(f"submission is not a readable CSV: {str(e).splitlines()[0]}") from e
+        text = submission.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise InvalidSubmission(f"submission is not UTF-8 text (byte {e.start})") from None
+    if "\x00" in text:
+        raise InvalidSubmission("submission contains NUL bytes")
+    rows: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for row in reader:
+            if not row:  # a blank line, as pandas skips them
+                continue
+            if len(row) > max_columns:
+                fields = f"{len(row)} fields; expected {max_columns}"
+                raise InvalidSubmission(f"line {reader.line_num} has {fields}")
+            rows.append(row)
+            if len(rows) > max_rows + 1:
+                raise InvalidSubmission(f"more than {max_rows} rows; expected {max_rows} (one per test id)")
+    except csv.Error as e:
+        raise InvalidSubmission(f"submission is not a readable CSV: line {reader.line_num}: {e}") from None
+    if not rows:
+        raise InvalidSubmission("submission is empty")
+    header, body = rows[0], rows[1:]
+    if len(set(header)) != len(header):
+        raise InvalidSubmission(f"duplicate column names in {header}")
+    for i, row in enumerate(body):
+        if len(row) != len(header):
+            raise InvalidSubmission(f"data row {i + 1} has {len(row)} fields; the header has {len(header)}")
+    return pd.DataFrame(body, columns=header, dtype=object)
 
 
 @dataclass(frozen=True)
@@ -212,6 +268,9 @@ class Task:
         )
         answers = test[["id", self.target]]
         answers.to_csv(private / "answers.csv", index=False)
+        # owner-only: a process that is not the harness (the read-back helper, other users) reads nothing here
+        os.chmod(private, 0o700)
+        os.chmod(private / "answers.csv", 0o600)
         (public / "description.md").write_text(self.render_description(self.classes(df)))
         if self.files is not None:
             self.files(public)
@@ -265,14 +324,15 @@ class Task:
             raise InvalidSubmission(f"unexpected columns {extra}; expected {want}")
         if len(sub) != len(answers):
             raise InvalidSubmission(f"{len(sub)} rows; expected {len(answers)} (one per test id)")
-        if sub["id"].duplicated().any():
+        ids = exact_ids(sub["id"])
+        if len(np.unique(ids)) != len(ids):
             raise InvalidSubmission("duplicate ids")
-        ids = pd.to_numeric(sub["id"], errors="coerce")
-        if ids.isna().any() or set(ids.astype("int64")) != set(answers["id"]):
+        if set(ids.tolist()) != set(answers["id"].tolist()):
             raise InvalidSubmission("ids do not match the ids of test.csv")
-        sub = sub.assign(id=ids.astype("int64")).set_index("id").loc[answers["id"].to_numpy()]
+        sub = sub.assign(id=ids).set_index("id").loc[answers["id"].to_numpy()]
         cols = want[1:]
-        if sub[cols].isna().any().any():
+        blank = sub[cols].map(lambda v: v is None or (isinstance(v, str) and not v.strip()))
+        if sub[cols].isna().any().any() or blank.any().any():
             raise InvalidSubmission("missing values in the predictions")
         if self.m.kind == "label":
             pred = class_labels(sub[self.target]).to_numpy()
@@ -305,15 +365,46 @@ class Task:
             truth = class_labels(y).to_numpy()
         else:
             truth = y.to_numpy(dtype=float)
-        return round(float(self.m.fn(truth, pred)), 5)  # MLE-bench rounds scores to 5 decimals
+        score = float(self.m.fn(truth, pred))
+        if not math.isfinite(score):  # e.g. predictions so large that their squares overflow
+            raise InvalidSubmission(f"the predictions give a non-finite {self.metric}")
+        return round(score, 5)  # MLE-bench rounds scores to 5 decimals
+
+
+INTEGER = re.compile(r"[+-]?\d{1,18}")
+
+
+def exact_ids(values: pd.Series) -> np.ndarray:
+    """The ids as int64, each an exact integer (``7``, ``"7"``, ``7.0``, ``"7.0"``); anything else — a
+    fraction, ``inf``, ``nan``, a number beyond 2**53 written as a float, text — is an invalid submission."""
+    out = np.empty(len(values), dtype=np.int64)
+    for i, v in enumerate(values.tolist()):
+        value: int | None = None
+        if isinstance(v, int) and not isinstance(v, bool) and abs(v) < 2**63:
+            value = v
+        elif isinstance(v, str) and INTEGER.fullmatch(v.strip()):
+            value = int(v.strip())
+        else:
+            try:
+                x = float(v)
+            except (TypeError, ValueError):
+                x = math.nan
+            if math.isfinite(x) and x.is_integer() and abs(x) <= 2**53 and not isinstance(v, bool):
+                value = int(x)
+        if value is None:
+            raise InvalidSubmission(f"ids must be the integer ids of test.csv; found {str(v)[:30]!r}")
+        out[i] = value
+    return out
 
 
 def class_labels(values: pd.Series) -> pd.Series:
-    """Class labels as strings, with integral numbers written as integers (1.0 and 1 are the same class)."""
+    """Class labels as strings, with integral numbers written as integers (1.0 and 1 are the same class).
+    Only finite integers below 2**53 are read so; anything else (``inf``, ``1e300``) stays text."""
     import pandas as pd
 
     num = pd.to_numeric(values, errors="coerce")
-    if num.notna().all() and (num == num.round()).all():
+    finite = num.notna().all() and bool(np.isfinite(num).all()) and bool((num.abs() <= 2**53).all())
+    if finite and (num == num.round()).all():
         return num.astype("int64").astype(str)
     return values.astype(str)
 

@@ -25,6 +25,9 @@ class Experiment:
     config_cls: type[Config]
     main: Callable[[Run], None]
     sections: Callable[[Report, Path], None] | None = None
+    # checks that need more than the config's own types (a file it names, a task it looks up), run before
+    # a run directory is made; raises ConfigError naming the field
+    check: Callable[[Config], None] | None = None
 
 
 def execute(
@@ -80,6 +83,8 @@ def _run_handler(exp: Experiment, args: argparse.Namespace) -> int:
     if args.resume and (overrides or args.config):
         raise ConfigError("", "--resume continues a run with its saved config; drop the other config flags")
     config = None if args.resume else resolve(exp.config_cls, args.config, overrides)
+    if config is not None and exp.check is not None:
+        exp.check(config)
     if args.print_config:
         if config is None:
             raise RunError("--print-config cannot be combined with --resume; read RUN_DIR/config.json")

@@ -9,19 +9,14 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import shutil
 import threading
 from pathlib import Path
 
+from openended.core.paths import cache_dir
 from openended.llm.base import LLMError
 
 _convert_lock = threading.Lock()
-
-
-def cache_dir() -> Path:
-    """``$OPENENDED_CACHE`` or ``~/.cache/openended``."""
-    return Path(os.environ.get("OPENENDED_CACHE", Path.home() / ".cache" / "openended"))
 
 
 def package_dir(module: str) -> Path | None:

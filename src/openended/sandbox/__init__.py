@@ -1,4 +1,5 @@
-"""Isolated execution of untrusted code (AIRA's solutions; any system that runs model-written programs)."""
+"""Isolated execution of untrusted code (AIRA's solutions; any system that runs model-written programs), and
+the one door (:mod:`openended.sandbox.workspace`) through which the harness touches what that code left."""
 
 from openended.sandbox.executor import (
     ExecutionResult,
@@ -7,5 +8,6 @@ from openended.sandbox.executor import (
     SandboxUnavailable,
     check,
 )
+from openended.sandbox.workspace import WorkspaceError
 
-__all__ = ["ExecutionResult", "Limits", "Sandbox", "SandboxUnavailable", "check"]
+__all__ = ["ExecutionResult", "Limits", "Sandbox", "SandboxUnavailable", "WorkspaceError", "check"]

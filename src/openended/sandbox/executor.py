@@ -29,6 +29,7 @@ filesystem, network and process table: for trusted code on machines without bubb
 from __future__ import annotations
 
 import contextlib
+import inspect
 import os
 import resource
 import shutil
@@ -43,10 +44,14 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from openended.sandbox import workspace as workspace_io
+from openended.sandbox.workspace import WorkspaceError
+
 NOBODY = 65534
 WORKSPACE = "/workspace"  # the code's working directory inside the sandbox
 ISOLATIONS = ("bwrap", "none")
 DISK_CHECK_S = 0.5  # how often the harness measures the workspace
+READ_BACK_TIMEOUT_S = 60.0  # the read-back helper reads one capped file: seconds are plenty
 # what a program inside may see of the host's /etc: the dynamic linker's cache and name lookups of users
 ETC_FILES = ("ld.so.cache", "ld.so.conf", "passwd", "group", "nsswitch.conf", "localtime", "hosts")
 
@@ -68,11 +73,12 @@ class Limits:
     processes: int = 128  # tasks (processes and threads) of the sandbox user
     threads: int = 1  # OMP/BLAS/MKL thread pools: 2 threads were 12-26x slower than 1 on a loaded 2-core box
     max_output_mb: float = 16.0  # printing beyond this stops the run
+    max_read_mb: float = 64.0  # largest file the harness reads back from a workspace (e.g. a submission)
     keep_chars: int = 2500  # head and tail of the output kept for the journal and the LLM (aira-dojo: 2,500)
 
     def __post_init__(self) -> None:
         positive = ("timeout_s", "memory_mb", "file_size_mb", "disk_mb", "max_files", "processes", "threads")
-        for name in (*positive, "max_output_mb"):
+        for name in (*positive, "max_output_mb", "max_read_mb"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"Limits.{name} must be > 0, got {getattr(self, name)}")
         if self.processes < 4:
@@ -105,7 +111,8 @@ class ExecutionResult:
         note = {
             "timeout": "\nTimeoutError: the run was stopped at the time limit.",
             "output limit": "\nThe run was stopped: it printed too much output.",
-            "disk limit": "\nThe run was stopped: it wrote too much to its working directory.",
+            "disk limit": "\nThe run was stopped: it wrote too much to its working directory (too many bytes "
+            "or files, or directories nested too deep).",
         }.get(self.killed or "", "")
         return f"{self.output}{note}\nExecution time: {self.exec_time:.1f} s{limit}"
 
@@ -267,10 +274,11 @@ class Sandbox:
     def command(self, workspace: Path, data: Path | None, filename: str) -> list[str]:
         lim = self.limits
         if self.isolation == "none":
-            return [self.python, "-I", filename]
+            return [self.python, "-I", "-u", filename]
         # the process limit is set inside, after the drop to nobody: its count is the sandbox user's
         inner = ["/usr/bin/prlimit", f"--nproc={lim.processes}:{lim.processes}", "--"]
-        inner += [self.python, "-I", filename]
+        # -u: -I ignores PYTHONUNBUFFERED, and a run stopped at a limit must not lose what it printed
+        inner += [self.python, "-I", "-u", filename]
         cmd = [_bwrap() or "bwrap", *_namespaces(), "--die-with-parent", "--new-session"]
         cmd += ["--ro-bind", "/usr", "/usr", *_usr_links()]
         # the scratch /tmp first: binds below may live under the host's /tmp (a venv in a CI checkout there)
@@ -281,22 +289,50 @@ class Sandbox:
             src = Path("/etc") / name
             if src.exists():
                 cmd += [*_dirs(src, made), "--ro-bind", str(src), str(src)]
-        for root in _python_roots(self.python):
-            cmd += [*_dirs(root, made), "--ro-bind", str(root), str(root)]
+        cmd += self._python_binds(made)
         cmd += ["--proc", "/proc", "--dev", "/dev"]
         cmd += ["--perms", "1777", "--size", str(lim.file_size_mb << 20), "--tmpfs", "/dev/shm"]
         cmd += ["--bind", str(workspace), WORKSPACE]
         if data is not None:
             cmd += ["--ro-bind", str(data), f"{WORKSPACE}/data"]
         cmd += ["--chdir", WORKSPACE, "--hostname", "sandbox"]
-        if os.geteuid() == 0:
-            # bubblewrap keeps only what setpriv needs to become nobody; setpriv drops it again
-            cmd += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--"]
-            cmd += ["/usr/bin/setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
-            cmd += ["--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
-        else:
-            cmd += ["--"]
-        return cmd + inner
+        return cmd + _drop_privileges() + inner
+
+    def _python_binds(self, made: set[Path]) -> list[str]:
+        out: list[str] = []
+        for root in _python_roots(self.python):
+            out += [*_dirs(root, made), "--ro-bind", str(root), str(root)]
+        return out
+
+    def read_back(self, workspace: str | os.PathLike, name: str) -> bytes:
+        """The bytes of the regular file ``name`` in ``workspace``, for the harness to parse as a copy.
+
+        Two layers: the reader follows no link, takes regular files with one link under
+        ``Limits.max_read_mb`` only (:func:`openended.sandbox.workspace.read_file`); and with bubblewrap
+        it runs in a second sandbox that mounts nothing but this workspace, read-only, as ``nobody`` when
+        the harness is root, with no network — so even a link it did follow could reach no private answer,
+        no other node's files and nothing of the host's. Raises :class:`WorkspaceError` with a message fit
+        to show the agent."""
+        max_bytes = int(self.limits.max_read_mb * (1 << 20))
+        ws = Path(workspace).absolute()
+        if self.isolation == "none":
+            return workspace_io.read(ws, name, max_bytes)
+        cmd = [_bwrap() or "bwrap", *_namespaces(), "--die-with-parent", "--new-session"]
+        cmd += ["--ro-bind", "/usr", "/usr", *_usr_links(), *self._python_binds(set())]
+        cmd += ["--dev", "/dev", "--ro-bind", str(ws), WORKSPACE, "--chdir", "/"]
+        cmd += _drop_privileges()
+        cmd += [self.python, "-I", "-S", "-c", _READ_BACK, WORKSPACE, name, str(max_bytes)]
+        try:
+            r = subprocess.run(
+                cmd, capture_output=True, timeout=READ_BACK_TIMEOUT_S, env={"LANG": "C.UTF-8"}, check=False
+            )
+        except subprocess.TimeoutExpired:
+            raise WorkspaceError(f"{name} could not be read back in {READ_BACK_TIMEOUT_S:.0f} s") from None
+        if r.returncode == _READ_BACK_REFUSED:
+            raise WorkspaceError(r.stderr.decode("utf-8", "replace")[-500:].strip())
+        if r.returncode != 0 or len(r.stdout) > max_bytes:
+            raise WorkspaceError(f"{name} could not be read back (reader exit code {r.returncode})")
+        return r.stdout
 
     def _limit(self) -> None:
         """preexec: own session (so the group can be killed) and the limits that also fit bubblewrap."""
@@ -314,29 +350,27 @@ class Sandbox:
 
     def run(
         self,
-        code: str | None,
+        code: str,
         workspace: str | os.PathLike,
         data: str | os.PathLike | None = None,
         filename: str = "solution.py",
     ) -> ExecutionResult:
-        """Write ``code`` (unless None: run the file already there) to ``workspace/filename`` and run it."""
-        ws = Path(workspace).resolve()
-        ws.mkdir(parents=True, exist_ok=True)
+        """Run ``code`` as ``workspace/filename``. The workspace is made fresh and empty first: whatever an
+        earlier run left there (a crashed search's leftovers, links included) is removed, never followed."""
         if "/" in filename or filename.startswith("."):
             raise ValueError(f"filename must be a plain file name, got {filename!r}")
-        if code is not None:
-            (ws / filename).write_text(code)
         data_dir = Path(data).resolve() if data is not None else None
         if data_dir is not None and not data_dir.is_dir():
             raise FileNotFoundError(f"data directory {data_dir} does not exist")
-        if self.isolation == "bwrap":
-            if data_dir is not None:
-                (ws / "data").mkdir(exist_ok=True)  # mount point of the read-only data
-            if os.geteuid() == 0:
-                for p in [ws, *ws.rglob("*")]:
-                    os.lchown(p, NOBODY, NOBODY)
-        elif data_dir is not None and not (ws / "data").exists():
-            (ws / "data").symlink_to(data_dir)
+        ws = workspace_io.fresh(Path(workspace).absolute())
+        workspace_io.write(ws, filename, code.encode())
+        if data_dir is not None:
+            if self.isolation == "bwrap":
+                workspace_io.make_dir(ws, "data")  # mount point of the read-only data
+            else:
+                (ws / "data").symlink_to(data_dir)
+        if self.isolation == "bwrap" and os.geteuid() == 0:
+            workspace_io.chown(ws, NOBODY, NOBODY)
         lim = self.limits
         read_fd, write_fd = os.pipe()
         overflow = threading.Event()
@@ -366,7 +400,7 @@ class Sandbox:
                 killed = "timeout"
             elif now >= next_disk_check:
                 next_disk_check = now + DISK_CHECK_S
-                if _over_disk_limits(ws, lim.disk_mb << 20, lim.max_files):
+                if workspace_io.usage(ws, lim.disk_mb << 20, lim.max_files):
                     killed = "disk limit"
             if killed:
                 _kill_group(proc)
@@ -375,11 +409,8 @@ class Sandbox:
         proc.wait()
         tee.thread.join(timeout=10)  # writers are dead: the pipe is at its end
         elapsed = time.monotonic() - start
-        files = sorted(
-            str(p.relative_to(ws))
-            for p in ws.rglob("*")
-            if p.is_file() and p.name != filename and p.relative_to(ws).parts[0] != "data"
-        )
+        # listed without following links or recursing: the tree may be anything the code built
+        files = workspace_io.files(ws, lim.max_files + 1, skip=(filename, "data"))
         return ExecutionResult(
             output=tee.text(),
             exit_code=proc.returncode,
@@ -391,33 +422,43 @@ class Sandbox:
         )
 
 
-def _over_disk_limits(root: Path, max_bytes: int, max_files: int) -> bool:
-    """Whether the files under ``root`` take more than ``max_bytes`` of disk or are more than ``max_files``.
-    Allocated blocks are counted, so sparse files count at what they use; the walk stops at the first excess,
-    so a tree of millions of files costs ``max_files`` stats. Links are not followed (the host sees the data
-    mount point empty, or with ``isolation="none"`` a link). A directory the harness may not read counts as
-    an excess: hiding files from the count must not let them grow."""
-    used, count, stack = 0, 0, [root]
-    while stack:
-        try:
-            entries = os.scandir(stack.pop())
-        except PermissionError:
-            return True
-        except OSError:  # removed or replaced meanwhile
-            continue
-        with entries:
-            for entry in entries:
-                count += 1
-                try:
-                    st = entry.stat(follow_symlinks=False)
-                    if entry.is_dir(follow_symlinks=False):
-                        stack.append(Path(entry.path))
-                except OSError:
-                    continue
-                used += st.st_blocks * 512
-                if used > max_bytes or count > max_files:
-                    return True
-    return False
+def _drop_privileges() -> list[str]:
+    """The end of a bubblewrap command line: as root, become ``nobody`` with no capabilities."""
+    if os.geteuid() != 0:
+        return ["--"]
+    # bubblewrap keeps only what setpriv needs to become nobody; setpriv drops it again
+    return [
+        "--cap-add",
+        "CAP_SETUID",
+        "--cap-add",
+        "CAP_SETGID",
+        "--",
+        "/usr/bin/setpriv",
+        f"--reuid={NOBODY}",
+        f"--regid={NOBODY}",
+        "--clear-groups",
+        "--inh-caps=-all",
+        "--bounding-set=-all",
+        "--no-new-privs",
+    ]
+
+
+# The read-back helper: workspace.read_file and nothing else, on the standard library only (the package
+# itself is not mounted in the helper's sandbox). Exit code 3: the file broke a rule; the message says which.
+_READ_BACK_REFUSED = 3
+_READ_BACK = "\n".join(
+    [
+        "import os, stat, sys",
+        "class WorkspaceError(OSError): pass",
+        inspect.getsource(workspace_io.read_file),
+        "try:",
+        "    data = read_file(sys.argv[1], sys.argv[2], int(sys.argv[3]))",
+        "except WorkspaceError as e:",
+        "    sys.stderr.write(str(e))",
+        f"    sys.exit({_READ_BACK_REFUSED})",
+        "sys.stdout.buffer.write(data)",
+    ]
+)
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
