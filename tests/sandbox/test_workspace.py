@@ -155,6 +155,23 @@ def test_fresh_replaces_leftovers_and_write_never_goes_through_a_link(tmp_path):
     assert target.read_text() == "precious"
 
 
+def test_a_sandbox_runs_only_in_a_new_or_empty_workspace_and_deletes_nothing(tmp_path, bwrap_ok):
+    box = Sandbox(Limits(timeout_s=20))
+    used = tmp_path / "used"
+    used.mkdir()
+    (used / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="not empty"):
+        box.run("print(1)", used)
+    assert (used / "notes.txt").read_text() == "mine"
+    (tmp_path / "link").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(ValueError, match="not a directory"):
+        box.run("print(1)", tmp_path / "link")
+    assert not (tmp_path / "elsewhere").exists()
+    assert box.run("print(1)", tmp_path / "new" / "ws").output == "1\n"
+    (tmp_path / "empty").mkdir()
+    assert box.run("print(2)", tmp_path / "empty").output == "2\n"
+
+
 def test_walk_does_not_enter_a_directory_swapped_for_a_link(tmp_path, monkeypatch):
     # the disk check walks while the code runs: a directory replaced by a link between listing and
     # entering must not lead the walk out of the workspace

@@ -25,7 +25,7 @@ from openended.aira.operators import Operators
 from openended.aira.policies import MCTS, Evolutionary, Greedy, SearchPolicy
 from openended.aira.task import InvalidSubmission, Prepared, Task
 from openended.llm import LLM, LLMError
-from openended.sandbox import Limits, Sandbox, WorkspaceError
+from openended.sandbox import Limits, Sandbox, WorkspaceError, workspace
 
 JOURNAL, STATE = "journal.jsonl", "search_state.json"
 SUBMISSION = "submission.csv"  # what a node's code writes in its workspace
@@ -106,7 +106,8 @@ class Agent:
         return node
 
     def execute(self, node: Node) -> None:
-        ws = self.dir / "nodes" / f"{node.id:04d}"
+        # fresh: a crashed attempt at this node (resume) may have left anything here, links included
+        ws = workspace.fresh(self.dir / "nodes" / f"{node.id:04d}")
         result = self.sandbox.run(node.code, ws, self.prepared.public)
         node.output = result.for_llm(self.cfg.exec_timeout_s)
         node.exit_code, node.exec_time, node.timed_out = (

@@ -355,14 +355,15 @@ class Sandbox:
         data: str | os.PathLike | None = None,
         filename: str = "solution.py",
     ) -> ExecutionResult:
-        """Run ``code`` as ``workspace/filename``. The workspace is made fresh and empty first: whatever an
-        earlier run left there (a crashed search's leftovers, links included) is removed, never followed."""
+        """Run ``code`` as ``workspace/filename`` in a workspace that is new or empty (an earlier run's
+        leftovers — links included — are for the caller to clear with ``workspace.fresh``: a sandbox never
+        deletes files it did not make). The code is written with ``O_EXCL|O_NOFOLLOW``."""
         if "/" in filename or filename.startswith("."):
             raise ValueError(f"filename must be a plain file name, got {filename!r}")
         data_dir = Path(data).resolve() if data is not None else None
         if data_dir is not None and not data_dir.is_dir():
             raise FileNotFoundError(f"data directory {data_dir} does not exist")
-        ws = workspace_io.fresh(Path(workspace).absolute())
+        ws = workspace_io.empty(Path(workspace).absolute())
         workspace_io.write(ws, filename, code.encode())
         if data_dir is not None:
             if self.isolation == "bwrap":

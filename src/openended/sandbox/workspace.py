@@ -299,6 +299,25 @@ def fresh(path: str | os.PathLike) -> Path:
     return path
 
 
+def empty(path: str | os.PathLike) -> Path:
+    """``path`` as a new directory, or as it is when it is already an empty one (not a link); anything
+    else is a ValueError: whatever is there is not for the caller to overwrite."""
+    path = Path(path)
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        path.mkdir(parents=True)
+        return path
+    if not stat.S_ISDIR(info.st_mode):
+        raise ValueError(f"workspace {path} exists and is not a directory")
+    with _open_dir(path) as fd, os.scandir(fd) as entries:
+        if next(entries, None) is not None:
+            raise ValueError(
+                f"workspace {path} is not empty: clear it with workspace.fresh or pass a new one"
+            )
+    return path
+
+
 def write(root: str | os.PathLike, name: str, data: bytes, mode: int = 0o644) -> None:
     """Create the file ``name`` in the directory ``root``: fails rather than write through a link or over an
     existing file."""
