@@ -179,6 +179,15 @@ def test_fractional_ids_are_invalid(tmp_path, bwrap_ok):
     assert integral.valid_submission  # 7.0 is the integer 7: pandas writes float ids so
 
 
+def test_a_reply_with_a_lone_surrogate_is_a_node_not_a_crash(tmp_path, bwrap_ok):
+    # a JSON "\\ud800" escape from a server decodes to a lone surrogate, which cannot be written as UTF-8
+    agent, _ = agent_with(tmp_path, ["print('\ud800')\n" + METRIC, VALID + METRIC])
+    node = agent.step()
+    assert "\ud800" not in node.code and "?" in node.code and node.exit_code == 0
+    assert agent.step().valid_submission
+    assert len((tmp_path / "journal.jsonl").read_text().splitlines()) == 2
+
+
 # -- all of it, and more, in one search ----------------------------------------------------------------
 HOSTILE = [
     "import os\nos.symlink('../../task/private/answers.csv', 'submission.csv')",

@@ -164,6 +164,27 @@ def test_evolutionary_parent_choice_follows_the_softmax():
     assert e2.islands == e.islands and e2.generation == e.generation
 
 
+def test_metrics_at_the_ends_of_the_float_range_keep_every_policy_finite(tmp_path):
+    # a node may print any number as its validation metric; ±1.7e308 made hi - lo overflow (inf / inf = nan)
+    huge = [("draft", [], m, 0) for m in (1.7e308, -1.7e308, 1.0)]
+    e = evo(initial_temp=1.0, final_temp=1.0, crossover_prob=0.0)
+    j = tree(huge)
+    e.islands = [[0, 1, 2]]
+    e.generation = 3
+    picks = set()
+    for _ in range(20):
+        e.queue = []
+        picks.add(e.next(j).parents[0])
+    assert picks <= {0, 1, 2} and 0 in picks
+    m = MCTS(np.random.default_rng(0), num_children=1, uct_c=0.25, max_debug_depth=1)
+    for node in j.nodes:
+        m.observe(j, node)
+    assert m.select(j) in (0, 1, 2)
+    assert all(math.isfinite(n.value) for n in j.nodes)
+    j.save(tmp_path / "journal.jsonl")
+    assert "Infinity" not in (tmp_path / "journal.jsonl").read_text()  # strict JSON
+
+
 def test_root_children_are_drafts():
     j = tree([("draft", [], 0.5, 0), ("improve", [0], 0.6, 0), ("draft", [], None, 0)])
     assert [n.id for n in j.children(ROOT)] == [0, 2]

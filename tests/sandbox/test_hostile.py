@@ -291,6 +291,89 @@ def test_a_swarm_of_empty_files_and_hidden_directories_are_stopped(box):
         assert hidden.killed == "disk limit"
 
 
+HIDE_FROM_THE_WALK = r"""
+import ctypes, os, select, struct, time
+libc = ctypes.CDLL(None, use_errno=True)
+for d in ("a", "b"):
+    os.mkdir(d)
+    for i in range(2000):
+        open(f"{d}/pad{i}", "w").close()
+os.mkdir("a/h")
+ino = libc.inotify_init1(0)
+watch = {libc.inotify_add_watch(ino, d.encode(), 0x20): d for d in ("a", "b")}  # IN_OPEN
+where = "a"
+if os.fork() == 0:  # the writer lives in h, wherever h is moved
+    os.chdir("a/h")
+    chunk = os.urandom(1 << 20)
+    for i in range(48):
+        with open(f"big{i}", "wb") as f:
+            f.write(chunk)
+        time.sleep(0.05)
+    print("WROTE ALL", flush=True)
+    time.sleep(30)
+    os._exit(0)
+while True:  # the hider: when a walk opens the directory that holds h, move h to the other one
+    if not select.select([ino], [], [], 0.05)[0]:
+        continue
+    buf, off, opened = os.read(ino, 65536), 0, set()
+    while off < len(buf):
+        w, _, _, n = struct.unpack_from("iIII", buf, off)
+        off += 16 + n
+        opened.add(watch[w])
+    if where in opened:
+        other = "b" if where == "a" else "a"
+        os.rename(f"{where}/h", f"{other}/h")
+        where = other
+"""
+
+
+def test_files_hidden_from_the_walk_or_kept_open_without_a_name_still_count(box):
+    # code that watches its workspace and moves its files while the harness walks it, or that keeps files
+    # open after unlinking them, must not write past the limit: the check stops the sandbox to measure and
+    # counts open unnamed files
+    tmp, data, _, _ = box
+    hidden = run(tmp, data, HIDE_FROM_THE_WALK, disk_mb=8, max_files=10_000, timeout_s=15)
+    assert hidden.killed == "disk limit" and "WROTE ALL" not in hidden.output, hidden.output
+    unnamed = run(
+        tmp / "second",
+        data,
+        """
+        import os, time
+        fds = []
+        chunk = os.urandom(1 << 20)
+        for i in range(48):
+            if i % 2:
+                fd = os.open(".", os.O_TMPFILE | os.O_WRONLY, 0o600)
+            else:
+                fd = os.open(f"f{i}", os.O_CREAT | os.O_WRONLY)
+                os.unlink(f"f{i}")
+            os.write(fd, chunk)
+            fds.append(fd)
+            time.sleep(0.05)
+        fd = os.memfd_create("m")
+        print("WROTE ALL", flush=True)
+        time.sleep(30)
+        """,
+        disk_mb=8,
+        timeout_s=15,
+    )
+    assert unnamed.killed == "disk limit" and "WROTE ALL" not in unnamed.output, unnamed.output
+
+
+def test_an_interrupted_harness_leaves_nothing_running(box):
+    import _thread
+
+    tmp, data, _, _ = box
+    timer = threading.Timer(2.0, _thread.interrupt_main)  # Ctrl-C while the code runs
+    timer.start()
+    marker = f"interrupted_{uuid.uuid4().hex[:12]}"
+    with pytest.raises(KeyboardInterrupt):
+        Sandbox(Limits(timeout_s=60)).run("import time\ntime.sleep(60)\n", tmp / "ws", data, f"{marker}.py")
+    timer.cancel()
+    time.sleep(0.3)
+    assert _processes_with(marker) == []
+
+
 def test_in_memory_scratch_space_is_sized(box):
     tmp, data, _, _ = box
     r = run(

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = -1  # the virtual root: parent of every draft
+# a printed metric may be any float: bounded so that a million of them still sum to a finite number
+FITNESS_BOUND = 1e300
 
 
 @dataclass
@@ -106,10 +108,12 @@ class Journal:
         return [n for n in self.nodes if n.operator == "draft"]
 
     def fitness(self, node: Node) -> float:
-        """The validation metric turned so that higher is better (−inf for nodes without one)."""
+        """The validation metric turned so that higher is better (−inf for nodes without one), within
+        ±``FITNESS_BOUND`` so that policies' sums and differences of fitness stay finite."""
         if node.is_buggy or node.metric is None or not math.isfinite(node.metric):
             return -math.inf
-        return -node.metric if self.lower_is_better else node.metric
+        value = -node.metric if self.lower_is_better else node.metric
+        return min(max(value, -FITNESS_BOUND), FITNESS_BOUND)
 
     def best(self) -> Node | None:
         """The node the agent submits: best validation metric among good nodes (aira-dojo's selection)."""

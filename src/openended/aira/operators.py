@@ -26,7 +26,8 @@ THINK = re.compile(r"<think>.*?</think>", re.S)
 def extract(reply: str) -> tuple[str, str | None]:
     """Plan (the text before the first code block) and code (the longest block), or None without one.
     An unclosed block at the end (a reply cut by max_tokens) still counts."""
-    reply = THINK.sub("", reply)
+    # a reply may hold lone surrogates (a JSON "\\ud800" escape decodes to one): they cannot be written out
+    reply = THINK.sub("", reply).encode("utf-8", "replace").decode("utf-8")
     blocks = [b.strip() for b in CODE_BLOCK.findall(reply) if b.strip()]
     if not blocks:
         return reply.strip(), None

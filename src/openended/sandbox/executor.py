@@ -34,12 +34,14 @@ import os
 import resource
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import threading
 import time
 import warnings
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -51,6 +53,8 @@ NOBODY = 65534
 WORKSPACE = "/workspace"  # the code's working directory inside the sandbox
 ISOLATIONS = ("bwrap", "none")
 DISK_CHECK_S = 0.5  # how often the harness measures the workspace
+FREEZE_ROUNDS = 8  # passes to stop every process of a sandbox before measuring (forks race the first ones)
+FREEZE_WAIT_S = 0.05  # per pass, how long to wait for stops to take effect
 READ_BACK_TIMEOUT_S = 60.0  # the read-back helper reads one capped file: seconds are plenty
 # what a program inside may see of the host's /etc: the dynamic linker's cache and name lookups of users
 ETC_FILES = ("ld.so.cache", "ld.so.conf", "passwd", "group", "nsswitch.conf", "localtime", "hosts")
@@ -334,6 +338,16 @@ class Sandbox:
             raise WorkspaceError(f"{name} could not be read back (reader exit code {r.returncode})")
         return r.stdout
 
+    def _over_disk_limits(self, root_pid: int, ws: Path) -> bool:
+        """Whether the run's files exceed ``disk_mb`` or ``max_files``, measured with every process of the
+        sandbox stopped: code that watches its workspace (inotify) and moves files while the harness walks
+        it would otherwise hide them. Counts the workspace's tree and the files the processes hold open
+        without a name (unlinked, ``O_TMPFILE``, ``memfd``), which no walk can see."""
+        lim = self.limits
+        with _frozen(root_pid) as pids:
+            budget = (lim.disk_mb << 20) - _unnamed_bytes(pids)
+            return budget < 0 or workspace_io.usage(ws, budget, lim.max_files)
+
     def _limit(self) -> None:
         """preexec: own session (so the group can be killed) and the limits that also fit bubblewrap."""
         lim = self.limits
@@ -364,7 +378,7 @@ class Sandbox:
         if data_dir is not None and not data_dir.is_dir():
             raise FileNotFoundError(f"data directory {data_dir} does not exist")
         ws = workspace_io.empty(Path(workspace).absolute())
-        workspace_io.write(ws, filename, code.encode())
+        workspace_io.write(ws, filename, code.encode("utf-8", "replace"))  # lone surrogates become "?"
         if data_dir is not None:
             if self.isolation == "bwrap":
                 workspace_io.make_dir(ws, "data")  # mount point of the read-only data
@@ -393,21 +407,26 @@ class Sandbox:
         killed = None
         deadline = start + lim.timeout_s
         next_disk_check = start + DISK_CHECK_S
-        while proc.poll() is None:
-            now = time.monotonic()
-            if overflow.is_set():
-                killed = "output limit"
-            elif now > deadline:
-                killed = "timeout"
-            elif now >= next_disk_check:
-                next_disk_check = now + DISK_CHECK_S
-                if workspace_io.usage(ws, lim.disk_mb << 20, lim.max_files):
-                    killed = "disk limit"
-            if killed:
+        try:
+            while proc.poll() is None:
+                now = time.monotonic()
+                if overflow.is_set():
+                    killed = "output limit"
+                elif now > deadline:
+                    killed = "timeout"
+                elif now >= next_disk_check:
+                    next_disk_check = now + DISK_CHECK_S
+                    if self._over_disk_limits(proc.pid, ws):
+                        killed = "disk limit"
+                if killed:
+                    break
+                overflow.wait(min(0.05, max(deadline - time.monotonic(), 0.001)))
+        finally:
+            # also when the harness itself is interrupted (Ctrl-C, an error): nothing may outlive the call.
+            # Only while the sandbox's init is unreaped: after that its pid (= the group) may be reused.
+            if proc.returncode is None:
                 _kill_group(proc)
-                break
-            overflow.wait(min(0.05, max(deadline - time.monotonic(), 0.001)))
-        proc.wait()
+            proc.wait()
         tee.thread.join(timeout=10)  # writers are dead: the pipe is at its end
         elapsed = time.monotonic() - start
         # listed without following links or recursing: the tree may be anything the code built
@@ -460,6 +479,83 @@ _READ_BACK = "\n".join(
         "sys.stdout.buffer.write(data)",
     ]
 )
+
+
+def _descendants(root: int) -> list[int]:
+    """Every process below ``root``: the sandbox's processes, whatever sessions, groups or namespaces they
+    made (an orphan is adopted by the sandbox's init or a subreaper inside, both below ``root``)."""
+    children: dict[int, list[int]] = {}
+    with os.scandir("/proc") as entries:
+        for entry in entries:
+            if not entry.name.isdigit():
+                continue
+            try:
+                raw = Path(entry.path, "stat").read_bytes()
+            except OSError:
+                continue
+            ppid = int(raw[raw.rindex(b")") + 2 :].split()[1])  # the name may hold spaces and parentheses
+            children.setdefault(ppid, []).append(int(entry.name))
+    out, stack = [], [root]
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            out.append(child)
+            stack.append(child)
+    return out
+
+
+def _state(pid: int) -> bytes:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return b"X"  # gone
+    return raw[raw.rindex(b")") + 2 : raw.rindex(b")") + 3]
+
+
+@contextlib.contextmanager
+def _frozen(root: int) -> Iterator[list[int]]:
+    """Stop every process below ``root`` (SIGSTOP until a pass finds none running: a process may fork while
+    it is being stopped) and continue them on exit. Yields the stopped processes."""
+    stopped: set[int] = set()
+    try:
+        for _ in range(FREEZE_ROUNDS):
+            new = [p for p in _descendants(root) if p not in stopped]
+            if not new:
+                break
+            for pid in new:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGSTOP)
+                stopped.add(pid)
+            until = time.monotonic() + FREEZE_WAIT_S
+            # a stop takes effect when the process next leaves the kernel; one stuck in it (state D) is waited
+            # for only this long
+            while any(_state(p) not in b"TtZX" for p in new) and time.monotonic() < until:
+                time.sleep(0.001)
+        yield sorted(stopped)
+    finally:
+        for pid in stopped:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+
+
+def _unnamed_bytes(pids: list[int]) -> int:
+    """Disk (or memory) held by regular files the processes have open but that have no name any more."""
+    seen: set[tuple[int, int]] = set()
+    total = 0
+    for pid in pids:
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                info = os.stat(f"/proc/{pid}/fd/{fd}")  # the open file itself, whatever its name became
+            except OSError:
+                continue
+            key = (info.st_dev, info.st_ino)
+            if stat.S_ISREG(info.st_mode) and info.st_nlink == 0 and key not in seen:
+                seen.add(key)
+                total += info.st_blocks * 512
+    return total
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

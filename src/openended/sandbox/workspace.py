@@ -35,6 +35,7 @@ _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 # under $HOME=/workspace: ~10); deeper directories count against the disk limit instead of being entered.
 MAX_DEPTH = 64
 _GONE = (errno.ENOENT, errno.ENOTDIR, errno.ELOOP)
+REMOVE_PASSES = 100_000  # a pass dissolves at least one level of nesting: far more than any tree can have
 
 
 class WorkspaceError(OSError):
@@ -218,7 +219,7 @@ def usage(root: str | os.PathLike, max_bytes: int, max_files: int) -> bool:
     cannot enter — unreadable, or nested deeper than ``MAX_DEPTH`` — counts as an excess: hiding files from
     the count must not let them grow."""
     used = 0
-    for count, (_, info) in enumerate(walk(root), start=1):
+    for count, (_, info) in enumerate(walk(root, max_files + 1), start=1):
         if info is None:
             return True
         used += info.st_blocks * 512
@@ -237,12 +238,13 @@ def chown(root: str | os.PathLike, uid: int, gid: int) -> None:
 
 
 def remove(path: str | os.PathLike) -> None:
-    """Delete the tree at ``path`` without following a link and without recursion.
+    """Delete the tree at ``path`` without following a link, without recursion and in bounded memory.
 
-    Each directory's subdirectories are first moved up to the top of the tree (a rename moves an entry, it
-    follows nothing), so no walk ever goes deeper than one level and no more than two descriptors are open,
-    however deep the tree. Directories the code made unreadable are opened up first (they are directories:
-    the entry was checked without following it, and the code that made them has stopped)."""
+    Each directory's subdirectories are moved up to the top of the tree (a rename moves an entry, it
+    follows nothing), so no walk goes deeper than one level and at most two descriptors are open, however
+    deep the tree. Meant for a workspace whose code has stopped; should something still change it, every
+    entry is treated as what it is when it is touched — unlinked, or, only when unlink refuses it as a
+    directory, opened with ``O_NOFOLLOW`` — and a tree that will not empty is a :class:`WorkspaceError`."""
     path = Path(path)
     try:
         info = os.lstat(path)
@@ -251,34 +253,71 @@ def remove(path: str | os.PathLike) -> None:
     if not stat.S_ISDIR(info.st_mode):
         os.unlink(path)
         return
-    os.chmod(path, 0o700)  # the code may have locked its own workspace (checked above: not a link)
+    with _open_dir(path.parent) as parent:
+        _unlock(path.name, parent)
     moved = 0
     with _open_dir(path) as top:
-        while True:
-            with os.scandir(top) as it:
-                level = [(e.name, e.is_dir(follow_symlinks=False)) for e in it]
-            if not level:
+        for _ in range(REMOVE_PASSES):
+            found = False
+            with os.scandir(top) as entries:
+                for entry in entries:
+                    found = True
+                    if not _unlink(entry.name, top):
+                        moved = _dissolve(entry.name, top, moved)
+            if not found:
                 break
-            for name, is_dir in level:
-                if not is_dir:
-                    os.unlink(name, dir_fd=top)
-                    continue
-                os.chmod(name, 0o700, dir_fd=top)
-                with _open_dir(name, dir_fd=top) as sub:
-                    with os.scandir(sub) as it:
-                        inner = [(e.name, e.is_dir(follow_symlinks=False)) for e in it]
-                    for child, child_is_dir in inner:
-                        if child_is_dir:
-                            moved += 1
-                            target = f".removing-{moved}"
-                            while _exists(target, top):
-                                moved += 1
-                                target = f".removing-{moved}"
-                            os.rename(child, target, src_dir_fd=sub, dst_dir_fd=top)
-                        else:
-                            os.unlink(child, dir_fd=sub)
-                os.rmdir(name, dir_fd=top)
+        else:
+            raise WorkspaceError(f"{path} could not be emptied: something still writes to it")
     os.rmdir(path)
+
+
+def _unlink(name: str, dir_fd: int) -> bool:
+    """Unlink a file, link or anything but a directory; False for a directory."""
+    try:
+        os.unlink(name, dir_fd=dir_fd)
+    except IsADirectoryError:
+        return False
+    except FileNotFoundError:
+        pass
+    return True
+
+
+def _dissolve(name: str, top: int, moved: int) -> int:
+    """Move the subdirectories of ``top/name`` up into ``top``, unlink its other entries, remove it."""
+    _unlock(name, top)
+    try:
+        sub = os.open(name, _DIR_FLAGS, dir_fd=top)
+    except OSError:  # changed since it was listed: the next pass sees what it is now
+        return moved
+    try:
+        with os.scandir(sub) as entries:
+            for entry in entries:
+                if _unlink(entry.name, sub):
+                    continue
+                moved += 1
+                while _exists(f".removing-{moved}", top):
+                    moved += 1
+                with contextlib.suppress(FileNotFoundError):
+                    os.rename(entry.name, f".removing-{moved}", src_dir_fd=sub, dst_dir_fd=top)
+    finally:
+        os.close(sub)
+    with contextlib.suppress(OSError):  # not empty (something was added meanwhile): the next pass
+        os.rmdir(name, dir_fd=top)
+    return moved
+
+
+def _unlock(name: str, dir_fd: int) -> None:
+    """Give the directory ``name`` back its owner's rights (the code may have made it mode 0). Root needs
+    none; others change the mode through an ``O_PATH`` descriptor, which names the directory itself and
+    never what a link points to."""
+    if os.geteuid() == 0:
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(name, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
+        try:
+            os.chmod(f"/proc/self/fd/{fd}", 0o700)
+        finally:
+            os.close(fd)
 
 
 def _exists(name: str, dir_fd: int) -> bool:

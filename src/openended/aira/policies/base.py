@@ -50,7 +50,8 @@ def normalizer(journal: Journal) -> tuple[float, float]:
 
 
 def normalize(value: float, lo: float, hi: float) -> float:
-    return 0.5 if hi <= lo else (value - lo) / (hi - lo)
+    # halves: hi - lo overflows to inf for printed metrics near the float range (then inf / inf = nan)
+    return 0.5 if hi <= lo else (value / 2 - lo / 2) / (hi / 2 - lo / 2)
 
 
 def softmax_choice(
