@@ -19,17 +19,27 @@ def final(path):
 
 @pytest.fixture(scope="module")
 def speech_run(tmp_path_factory):
-    cfg = LibriBrainConfig(task="speech", stride=25, epochs=6, synthetic=SyntheticConfig(train_runs=3))
+    # gain 1.5: at the default 0.8 six epochs end at the edge of learning, where rounding differences between
+    # CPUs' kernels decided the test (3 of 5 seeds passed); the claim under test is that the model learns a
+    # clear planted signal, not how little it needs
+    synthetic = SyntheticConfig(train_runs=3, speech_gain=1.5)
+    cfg = LibriBrainConfig(task="speech", stride=25, epochs=6, synthetic=synthetic)
     return execute(EXPERIMENT, cfg, root=tmp_path_factory.mktemp("runs"), name="speech")
 
 
 def test_speech_reference_beats_the_naive_baseline(speech_run):
     f = final(speech_run)
-    # the planted speech response is strong (band power +64 % on 23 sensors): expect a clear margin
+    # the planted speech response is strong (1.5 x the noise scale on 23 sensors): expect a clear margin
     assert f["test/f1_macro"] > f["test/naive_f1_macro"] + 0.15
     assert f["test/f1_macro"] > f["test/chance_f1_macro"] + 0.15
     html = (speech_run / "report.html").read_text()
     assert "confusion" in html and "Published holdout F1-macro" in html
+
+
+def test_the_epoch_with_the_best_validation_loss_is_the_one_evaluated(speech_run):
+    epochs = [r for r in read_metrics(speech_run) if "train/loss" in r]
+    best = min(r["validation/loss"] for r in epochs)
+    assert final(speech_run)["validation/loss"] == pytest.approx(best, rel=1e-6)
 
 
 def test_phoneme_reference_learns_and_averaging_helps(tmp_path):

@@ -3,7 +3,8 @@
 Speech: windows at ``stride`` over the training runs, target = the middle sample's label, BCE with label
 smoothing; evaluated by F1-macro over the windows' middle samples of the validation and test runs (stride
 0.1 s). Phoneme: trained on averages of ``group`` same-phoneme trials (signal averaging), evaluated on single
-trials and on ``eval_group`` averages. Early stopping on validation loss; the best epoch is evaluated.
+trials and on ``eval_group`` averages. Early stopping on validation loss (of the averages when there are
+any); the best epoch is evaluated.
 Checkpoints every epoch (model, optimizer, RNG, early-stopping state), so an interrupted run resumes.
 """
 
@@ -201,9 +202,13 @@ class Trainer:
     def state(self) -> dict[str, Any]:
         opt = self.opt.state_dict()
         return {
-            "model": {k: v.detach().cpu().numpy() for k, v in self.model.state_dict().items()},
+            # copies: .numpy() of a CPU tensor is a view, and the best epoch's weights must not follow
+            # the optimizer's later steps
+            "model": {k: v.detach().cpu().numpy().copy() for k, v in self.model.state_dict().items()},
             "opt_state": {
-                str(k): {n: (t.cpu().numpy() if torch.is_tensor(t) else t) for n, t in s.items()}
+                str(k): {
+                    n: (t.detach().cpu().numpy().copy() if torch.is_tensor(t) else t) for n, t in s.items()
+                }
                 for k, s in opt["state"].items()
             },
             "opt_groups": json.dumps(opt["param_groups"]),
@@ -276,8 +281,10 @@ def train(run: Run) -> None:
         for name, ds in val_sets:
             metrics.update({k: v for k, v in trainer.evaluate(ds, name).items() if not k.startswith("_")})
         run.log(epoch + 1, **metrics)
-        if metrics["validation/loss"] < best_loss:
-            best_loss, stale = metrics["validation/loss"], 0
+        # select on the validation set scored like the task: averaged trials when the model is evaluated on
+        # averages (single-trial loss keeps rising while averaged F1 still improves)
+        if metrics[f"{val_sets[-1][0]}/loss"] < best_loss:
+            best_loss, stale = metrics[f"{val_sets[-1][0]}/loss"], 0
             best = trainer.state()["model"]
         else:
             stale += 1
