@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 import time
 import traceback
@@ -14,6 +13,7 @@ from typing import Any
 from openended import systems
 from openended.core.report import Report
 from openended.core.runs import provenance
+from openended.sandbox import workspace
 
 _STATUS_CLASS = {"ok": "ok", "failed": "bad"}
 
@@ -38,7 +38,9 @@ def run_tour(out: str | os.PathLike = "tour", only: list[str] | None = None) -> 
             print(f"tour: skipping {system.name}: {system.status}", file=sys.stderr)
             continue
         root = out / "runs" / system.name
-        shutil.rmtree(root, ignore_errors=True)  # the tour's own scratch space: each tour starts afresh
+        # the tour's own scratch space, cleared for each tour without recursion or following links: an AIRA
+        # node's workspace in it may hold a tree deeper than shutil.rmtree can walk, and links
+        workspace.remove(root)
         root.mkdir(parents=True)
         print(f"tour: {system.name} ...", file=sys.stderr)
         start = time.perf_counter()

@@ -1,7 +1,10 @@
 """The aira commands: run (to a report), tasks, report across runs, ladder."""
 
 import json
+import os
 from pathlib import Path
+
+import pytest
 
 from openended.cli import main
 
@@ -88,6 +91,50 @@ def test_ladders_go_to_the_users_cache_where_runs_find_them(tmp_path, monkeypatc
     monkeypatch.setattr(ladder, "committed", lambda: {"tasks": {}})
     prepared = get("iris").prepare(tmp_path / "splits" / "iris", 0)
     assert ladder.ladder_for(prepared, 0) == written
+
+
+def test_a_ladder_never_goes_through_a_planted_link_and_a_broken_one_is_ignored(
+    tmp_path, monkeypatch, capsys
+):
+    cache = tmp_path / "cache" / "aira"
+    cache.mkdir(parents=True)
+    victim = tmp_path / "root-only.txt"
+    victim.write_text("precious")
+    (cache / "ladders.tmp").symlink_to(victim)
+    monkeypatch.setenv("OPENENDED_CACHE", str(tmp_path / "cache"))
+    assert main(["aira", "ladder", "--suite", "iris", "--root", str(tmp_path / "splits")]) == 0
+    assert victim.read_text() == "precious"
+    assert json.loads((cache / "ladders.json").read_text())["tasks"]["iris"]["source"] == "user"
+    (cache / "ladders.json").write_text("{not json")
+    with pytest.warns(UserWarning, match="is not a ladder file"):
+        assert main(["aira", "tasks", "--suite", "iris"]) == 0
+    assert "iris" in capsys.readouterr().out
+
+
+def test_report_reads_runs_only_never_what_nodes_left_in_their_workspaces(tmp_path, capsys):
+    args = ["aira", "run", "--task", "iris", "--model", "scripted:echo", "--steps", "1", "--llm-retries", "1"]
+    assert main([*args, "--runs-root", str(tmp_path), "--name", "r"]) == 0
+    nodes = tmp_path / "r" / "nodes"
+    fake = nodes / "0000" / "fake"  # what a node could write: a run of its own with a gold medal
+    (fake / "artifacts").mkdir(parents=True)
+    (fake / "run.json").write_text("{}")
+    summary = json.loads((tmp_path / "r" / "artifacts" / "summary.json").read_text())
+    (fake / "artifacts" / "summary.json").write_text(json.dumps(summary | {"selected": {"medal": "gold"}}))
+    # and runs elsewhere whose summary is a FIFO, a link to a host file, or nested too deep to parse
+    for name, make in [
+        ("fifo", lambda p: os.mkfifo(p)),
+        ("link", lambda p: p.symlink_to("/etc/hostname")),
+        ("deep", lambda p: p.write_text("[" * 100_000 + "]" * 100_000)),
+    ]:
+        (tmp_path / name / "artifacts").mkdir(parents=True)
+        (tmp_path / name / "run.json").write_text("{}")
+        make(tmp_path / name / "artifacts" / "summary.json")
+    out = tmp_path / "all.json"
+    assert main(["aira", "report", str(tmp_path), "--out", str(tmp_path / "a.html"), "--json", str(out)]) == 0
+    runs = json.loads(out.read_text())["runs"]
+    assert [r["run"] for r in runs] == [str(tmp_path / "r")]
+    err = capsys.readouterr().err
+    assert "skipped run" in err and "deep" in err and "fifo" not in err  # the FIFO is not a run.json'd file
 
 
 def test_the_demo_model_runs_a_whole_search_from_the_cli(tmp_path, bwrap_ok):

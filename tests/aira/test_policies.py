@@ -7,6 +7,7 @@ import pytest
 
 from openended.aira.journal import ROOT, Journal, Node
 from openended.aira.policies import MCTS, Action, Evolutionary, Greedy
+from openended.aira.report import score_figure, tree_figure
 
 
 def tree(specs, lower=False):
@@ -183,6 +184,10 @@ def test_metrics_at_the_ends_of_the_float_range_keep_every_policy_finite(tmp_pat
     assert all(math.isfinite(n.value) for n in j.nodes)
     j.save(tmp_path / "journal.jsonl")
     assert "Infinity" not in (tmp_path / "journal.jsonl").read_text()  # strict JSON
+    for n in j.nodes:  # and the run's figures can still be drawn
+        n.test_score = 0.5
+    score_figure(j).savefig(tmp_path / "scores.png")
+    tree_figure(j).savefig(tmp_path / "tree.png")
 
 
 def test_root_children_are_drafts():

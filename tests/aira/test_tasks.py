@@ -2,6 +2,7 @@
 rejected with a message and no score; medal ladders."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -63,6 +64,8 @@ def test_classification_metrics_match_hand_computation():
         (pd.DataFrame({"id": [0, 1, 2, float("inf")], "y": [1.0] * 4}), "integer ids"),
         (pd.DataFrame({"id": ["0", "1", "2", "3x"], "y": [1.0] * 4}), "integer ids"),
         (pd.DataFrame({"id": [0, 1, 2, 2**53 + 3.0], "y": [1.0] * 4}), "integer ids"),
+        (pd.DataFrame({"id": ["0", "1", "2", "\u0663"], "y": [1.0] * 4}), "integer ids"),  # Arabic-Indic 3
+        (pd.DataFrame({"id": ["0", "1", "2", "0_3"], "y": [1.0] * 4}), "integer ids"),
     ],
 )
 def test_malformed_regression_submissions_are_rejected(sub, message):
@@ -281,15 +284,18 @@ def test_broken_and_clashing_task_files_are_skipped_with_a_reason_and_hide_nothi
     (folder / "c_syntax.py").write_text("def f(:\n")
     (folder / "d_iris.py").write_text(USER_TASK.replace('"user-linear"', '"iris"'))
     (folder / "e_twice.py").write_text(USER_TASK)
+    (folder / "f_exits.py").write_text("import sys\nsys.exit(0)\n")  # must not end the listing
     monkeypatch.setenv("OPENENDED_AIRA_TASKS", str(folder))
     tasks, skipped = discover()
     assert "user-linear" in tasks and tasks["iris"].source.startswith("scikit-learn")  # the built-in stays
-    assert len(skipped) == 5
-    assert "a_no_task.py defines no TASK" in skipped[0]
-    assert f"{folder / 'b_raises.py'}:3: ValueError: math domain error" == skipped[1]
-    assert f"{folder / 'c_syntax.py'}:1: SyntaxError" in skipped[2]
-    assert "'iris' is a built-in task's" in skipped[3]
-    assert "already defined by" in skipped[4] and "user_linear.py" in skipped[4]
+    why = {Path(line.split(":")[0].split(" ")[0]).name: line for line in skipped}
+    assert len(skipped) == 6
+    assert "a_no_task.py defines no TASK" in why["a_no_task.py"]
+    assert why["b_raises.py"] == f"{folder / 'b_raises.py'}:3: ValueError: math domain error"
+    assert f"{folder / 'c_syntax.py'}:1: SyntaxError" in why["c_syntax.py"]
+    assert "'iris' is a built-in task's" in why["d_iris.py"]
+    assert "already defined by" in why["user_linear.py"] and "e_twice.py" in why["user_linear.py"]
+    assert f"{folder / 'f_exits.py'}:2: SystemExit" in why["f_exits.py"]
     assert get("user-linear").name == "user-linear"
     with pytest.raises(UnknownTask, match=r"skipped task files: .*a_no_task\.py"):
         get("nonexistent")

@@ -159,6 +159,44 @@ def test_transient_errors_are_retried_with_backoff():
         httpd.shutdown()
 
 
+class Odd(BaseHTTPRequestHandler):
+    """Answers 200 with what a broken proxy or server might send."""
+
+    reply: ClassVar[bytes] = b""
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(Odd.reply)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_odd_replies_are_server_errors_or_clean_text():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Odd)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    model = load(f"openai:m@http://127.0.0.1:{httpd.server_address[1]}/v1?max_retries=0")
+    try:
+        Odd.reply = b"<html>502 from a proxy</html>"
+        with pytest.raises(ServerError, match="not JSON"):
+            model.complete("hi")
+        Odd.reply = (
+            b'{"choices": [{"text": "ok", "finish_reason": null}], "usage": {"completion_tokens": null}}'
+        )
+        assert model.complete("hi").text == "ok"
+        Odd.reply = b'{"choices": "none"}'
+        with pytest.raises(ServerError, match="unexpected response shape"):
+            model.complete("hi")
+        # a lone surrogate escaped in the JSON cannot be written anywhere as UTF-8: it becomes U+FFFD
+        Odd.reply = b'{"choices": [{"text": "a\\ud800b"}]}'
+        text = model.complete("hi").text
+        assert text == "a\ufffdb" and text.encode("utf-8")
+    finally:
+        httpd.shutdown()
+
+
 def test_unreachable_server():
     model = load(f"openai:m@http://127.0.0.1:{free_port()}/v1?max_retries=1&backoff=0.01&timeout=2")
     with pytest.raises(ServerError, match="no response"):

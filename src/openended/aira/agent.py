@@ -2,9 +2,9 @@
 reads it, the harness checks (and, hidden from the agent, grades) the submission; repeat within the budget.
 
 A run directory holds ``task/`` (the prepared split; only ``task/public`` is ever mounted), ``nodes/<id>/``
-(each node's workspace, made fresh for every execution), ``submissions/<id>.csv`` (the copy of each node's
-submission that was graded: the harness never parses a file in a workspace), ``journal.jsonl`` and
-``search_state.json``. Both are rewritten atomically after
+(each node's workspace, made fresh for every execution), ``submissions/<id>.csv`` (the bytes of each valid
+submission as they were graded: the harness parses a copy, never a file in a workspace), ``journal.jsonl``
+and ``search_state.json``. Both are rewritten atomically after
 every node, so a killed run resumes at the next node.
 """
 
@@ -24,6 +24,7 @@ from openended.aira.ladder import ladder_for, medal
 from openended.aira.operators import Operators
 from openended.aira.policies import MCTS, Evolutionary, Greedy, SearchPolicy
 from openended.aira.task import InvalidSubmission, Prepared, Task
+from openended.aira.tasks._sources import data_dirs
 from openended.llm import LLM, LLMError
 from openended.sandbox import Limits, Sandbox, WorkspaceError, workspace
 
@@ -64,7 +65,9 @@ class Agent:
         self.prepared: Prepared = task.prepare(self.dir / "task", cfg.seed)
         self.ladder = ladder_for(self.prepared, cfg.seed, cache=self.dir / "task" / "ladder.json")
         self.sandbox = sandbox or Sandbox(
-            Limits(timeout_s=cfg.exec_timeout_s, memory_mb=cfg.memory_mb), isolation=cfg.isolation
+            Limits(timeout_s=cfg.exec_timeout_s, memory_mb=cfg.memory_mb),
+            isolation=cfg.isolation,
+            hidden=data_dirs(),
         )
         self.operators = Operators(cfg, model, analyzer or model, self.prepared)
         self.journal = Journal.load(self.dir / JOURNAL, task.lower_is_better)
@@ -116,7 +119,7 @@ class Agent:
             result.timed_out,
         )
         said_bug, node.summary, node.metric = self.operators.analyze(node)
-        problem = self.collect(ws, node)
+        problem = self.grade(ws, node)
         node.valid_submission = problem is None
         node.submission_feedback = "valid submission" if problem is None else problem
         reasons = []
@@ -133,24 +136,24 @@ class Agent:
         if node.is_buggy:  # the agent sees the verdict, never the score
             node.output += f"\n[harness] {node.bug}"
 
-    def collect(self, ws: Path, node: Node) -> str | None:
+    def grade(self, ws: Path, node: Node) -> str | None:
         """Copy the node's ``submission.csv`` out of its workspace (through the sandbox's read-back: no link
-        followed, regular files under a size cap only), keep the copy under ``submissions/``, and grade the
-        copy; hidden from the agent, the score goes into the node. Returns why the submission is invalid,
-        or None."""
+        followed, regular files under a size cap only) and grade the copy; hidden from the agent, the score
+        goes into the node, and a valid submission's bytes are kept as ``submissions/<id>.csv``. Returns why
+        the submission is invalid, or None."""
         try:
             data = self.sandbox.read_back(ws, SUBMISSION)
         except WorkspaceError as e:
+            return str(e)
+        try:
+            node.test_score = self.prepared.grade(data)
+        except InvalidSubmission as e:
             return str(e)
         copies = self.dir / "submissions"
         copies.mkdir(exist_ok=True)
         tmp = copies / f"{node.id:04d}.csv.tmp"
         tmp.write_bytes(data)
         tmp.replace(copies / f"{node.id:04d}.csv")
-        try:
-            node.test_score = self.prepared.grade(data)
-        except InvalidSubmission as e:
-            return str(e)
         verdict = medal(node.test_score, self.ladder)
         node.medal, node.above_median = verdict["medal"], verdict["above_median"]
         return None

@@ -118,7 +118,10 @@ def _tasks(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from openended.aira.report import aggregate, collect, summary_row
 
-    summaries = collect([Path(p) for p in args.runs])
+    skipped: list[str] = []
+    summaries = collect([Path(p) for p in args.runs], skipped)
+    for line in skipped:
+        print(f"openended: skipped run {line}", file=sys.stderr)
     if not summaries:
         print("no AIRA runs found under " + ", ".join(args.runs), file=sys.stderr)
         return 1

@@ -133,7 +133,7 @@ def demo_model() -> ScriptedLLM:
     count = {"n": 0}
 
     def respond(prompt: str, _sample: int) -> str:
-        if ANALYZE_MARKER in prompt:
+        if prompt.startswith(f"User: {ANALYZE_MARKER}"):  # Analyze's one user message (plain transcript)
             return "{}"  # Analyze: no verdict of its own; the printed metric and the exit code decide
         if any(marker in prompt for marker in DEBUG_MARKERS):
             name = "linear"

@@ -21,6 +21,9 @@ computed on first use and cached in the run directory.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -261,11 +264,34 @@ def user_path() -> Path:
 
 def known() -> dict[str, Any]:
     """Every ladder a run may find, by task: the user's, with the committed ones taking precedence."""
-    return {**_read(user_path())["tasks"], **committed()["tasks"]}
+    return {**user_ladders()["tasks"], **committed()["tasks"]}
+
+
+def user_ladders() -> dict[str, Any]:
+    """The user's ladders; a file that does not parse is ignored with a warning (runs compute their own)."""
+    try:
+        return _read(user_path())
+    except LadderError as e:
+        warnings.warn(f"{e}; ignored", stacklevel=2)
+        return {"tasks": {}}
+
+
+class LadderError(ValueError):
+    """A ladder file that cannot be used; the message names it."""
 
 
 def _read(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text()) if path.is_file() else {"tasks": {}}
+    if not path.is_file():
+        return {"tasks": {}}
+    try:
+        data = json.loads(path.read_text())
+        if not isinstance(data, dict) or not isinstance(data.get("tasks"), dict):
+            raise ValueError("no 'tasks' object")
+    except (ValueError, UnicodeDecodeError, RecursionError) as e:
+        raise LadderError(
+            f"ladder file {path} is not a ladder file ({e}); delete it or recompute it"
+        ) from None
+    return data
 
 
 def ladder_for(prepared: Prepared, seed: int = 0, cache: Path | None = None) -> dict[str, Any]:
@@ -273,7 +299,7 @@ def ladder_for(prepared: Prepared, seed: int = 0, cache: Path | None = None) -> 
     run's ``cache``; computed (and written to ``cache``) when none matches the split's checksums."""
     stamp = prepared.checksums()
     if seed == 0:
-        for ladders in (committed(), _read(user_path())):
+        for ladders in (committed(), user_ladders()):
             entry = ladders["tasks"].get(prepared.task.name)
             if entry and entry["checksums"] == stamp:
                 return entry
@@ -307,7 +333,9 @@ def build(tasks: list[Task], root: Path, path: Path | None = None) -> dict[str, 
         }
     out["provenance"] = {**provenance(), "scikit-learn": sklearn.__version__}
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(out, indent=1) + "\n")
-    tmp.replace(path)
+    # a fresh temporary file (O_EXCL): never written through whatever sits at a fixed name beside the target
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".ladders-", suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        f.write(json.dumps(out, indent=1) + "\n")
+    os.replace(tmp, path)
     return out

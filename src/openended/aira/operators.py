@@ -16,7 +16,7 @@ from openended.aira.policies import Action
 from openended.aira.prompts import ANALYZE, COMMON_RULES, DEBUG_MEMORY_HEADER, MEMORY_HEADER, PROMPTS
 from openended.aira.task import Prepared
 from openended.llm import LLM, LLMError
-from openended.llm.types import SamplingParams
+from openended.llm.types import SamplingParams, without_surrogates
 
 CODE_BLOCK = re.compile(r"```(?:python|py)?[^\n]*\n(.*?)(?:```|\Z)", re.S)
 METRIC = re.compile(r"validation metric\s*[:=]\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)", re.I)
@@ -26,8 +26,7 @@ THINK = re.compile(r"<think>.*?</think>", re.S)
 def extract(reply: str) -> tuple[str, str | None]:
     """Plan (the text before the first code block) and code (the longest block), or None without one.
     An unclosed block at the end (a reply cut by max_tokens) still counts."""
-    # a reply may hold lone surrogates (a JSON "\\ud800" escape decodes to one): they cannot be written out
-    reply = THINK.sub("", reply).encode("utf-8", "replace").decode("utf-8")
+    reply = THINK.sub("", reply)
     blocks = [b.strip() for b in CODE_BLOCK.findall(reply) if b.strip()]
     if not blocks:
         return reply.strip(), None
@@ -157,7 +156,8 @@ class Operators:
             node.llm_seconds += reply.latency_s
             verdict = _json_object(reply.text)
         is_bug = bool(verdict.get("is_bug", printed is None))
-        summary = str(verdict.get("summary") or "").strip()
+        # JSON's "\\ud800" escapes decode to lone surrogates, which no prompt or file can hold as UTF-8
+        summary = without_surrogates(str(verdict.get("summary") or "")).strip()
         metric = _number(verdict.get("metric"))
         if metric is None or not _appears(metric, node.output):
             metric = printed
@@ -177,7 +177,7 @@ def _json_object(text: str) -> dict[str, Any]:
         return {}
     try:
         obj = json.loads(text[start : end + 1])
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # not JSON, an integer too long to parse, nesting too deep
         return {}
     return obj if isinstance(obj, dict) else {}
 
@@ -185,7 +185,7 @@ def _json_object(text: str) -> dict[str, Any]:
 def _number(value: Any) -> float | None:
     try:
         x = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer beyond the float range
         return None
     return x if math.isfinite(x) else None
 

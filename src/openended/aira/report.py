@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from openended.aira.journal import ROOT, Journal
+from openended.aira.journal import FITNESS_BOUND, ROOT, Journal
+from openended.sandbox import WorkspaceError, workspace
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -85,7 +88,8 @@ def score_figure(journal: Journal, title: str = "") -> Figure:
     fig = Figure(figsize=(6.5, 3.2))
     ax = fig.subplots()
     good = [n for n in journal.nodes if n.good and n.test_score is not None]
-    val = [math.nan if n.metric is None else n.metric for n in good]
+    # clipped: a node may print any float, and an axis spanning ±1.8e308 cannot be drawn
+    val = [math.nan if n.metric is None else min(max(n.metric, -FITNESS_BOUND), FITNESS_BOUND) for n in good]
     test = [math.nan if n.test_score is None else n.test_score for n in good]
     ax.scatter([n.id for n in good], val, s=14, label="validation (agent's own)")
     ax.scatter([n.id for n in good], test, s=14, marker="x", label="hidden test")
@@ -171,10 +175,55 @@ def _pct(x: float | None) -> str:
     return "" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.0f} %"
 
 
-def collect(roots: list[Path]) -> list[dict[str, Any]]:
-    """Summaries of every AIRA run under ``roots`` (run directories or folders of them)."""
-    found = sorted({f for root in roots for f in root.glob("**/artifacts/summary.json")})
-    return [json.loads(f.read_text()) | {"run": str(f.parent.parent)} for f in found]
+SEARCH_DEPTH = 8  # folders of folders of runs; deeper trees are not searched
+REQUIRED = {"task", "metric", "nodes", "valid_submission_rate", "ladder"}
+MAX_SUMMARY_BYTES = 16 << 20
+
+
+def collect(roots: list[Path], skipped: list[str] | None = None) -> list[dict[str, Any]]:
+    """Summaries of every AIRA run under ``roots`` (run directories or folders of them).
+
+    A run directory is one with ``run.json`` and ``artifacts/summary.json``; the search does not enter it
+    further (its ``nodes/`` are workspaces that untrusted code wrote, and may hold anything, fake summaries
+    included), follows no link, goes ``SEARCH_DEPTH`` levels deep at most, and reads files as regular files
+    under a size cap. A summary that cannot be read or parsed is skipped (with its reason in ``skipped``)."""
+    found: dict[str, dict[str, Any]] = {}
+    stack = [(Path(root), 0) for root in roots]
+    while stack:
+        folder, depth = stack.pop()
+        if _is_run(folder):
+            try:
+                data = workspace.read(folder, "artifacts/summary.json", MAX_SUMMARY_BYTES)
+                summary = json.loads(data)
+                if not isinstance(summary, dict) or not summary.keys() >= REQUIRED:
+                    raise ValueError(f"not an AIRA summary (needs {', '.join(sorted(REQUIRED))})")
+                summary_row(summary)  # the table can be made from it
+            except (WorkspaceError, ValueError, RecursionError, KeyError, TypeError) as e:
+                if skipped is not None:
+                    skipped.append(f"{folder}: {type(e).__name__}: {str(e)[:200]}")
+                continue
+            found[str(folder)] = summary | {"run": str(folder)}
+            continue
+        if depth >= SEARCH_DEPTH:
+            continue
+        try:
+            with os.scandir(folder) as entries:
+                subdirs = [Path(e.path) for e in entries if e.is_dir(follow_symlinks=False)]
+        except OSError:
+            continue
+        stack += [(d, depth + 1) for d in subdirs]
+    return [found[k] for k in sorted(found)]
+
+
+def _is_run(folder: Path) -> bool:
+    """A run directory: run.json and artifacts/summary.json, both regular files, no link on the way."""
+    try:
+        top = os.lstat(folder / "run.json")
+        art = os.lstat(folder / "artifacts")
+        summary = os.lstat(folder / "artifacts" / "summary.json")
+    except OSError:
+        return False
+    return stat.S_ISREG(top.st_mode) and stat.S_ISDIR(art.st_mode) and stat.S_ISREG(summary.st_mode)
 
 
 def aggregate(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:

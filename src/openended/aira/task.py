@@ -371,7 +371,9 @@ class Task:
         return round(score, 5)  # MLE-bench rounds scores to 5 decimals
 
 
-INTEGER = re.compile(r"[+-]?\d{1,18}")
+# ASCII digits only: int() and float() would also take "١٢" and "1_0"
+INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
+DECIMAL = re.compile(r"[+-]?(?:[0-9]{1,30}(?:\.[0-9]{0,30})?|\.[0-9]{1,30})(?:[eE][+-]?[0-9]{1,3})?")
 
 
 def exact_ids(values: pd.Series) -> np.ndarray:
@@ -384,12 +386,9 @@ def exact_ids(values: pd.Series) -> np.ndarray:
             value = v
         elif isinstance(v, str) and INTEGER.fullmatch(v.strip()):
             value = int(v.strip())
-        else:
-            try:
-                x = float(v)
-            except (TypeError, ValueError):
-                x = math.nan
-            if math.isfinite(x) and x.is_integer() and abs(x) <= 2**53 and not isinstance(v, bool):
+        elif isinstance(v, float) or (isinstance(v, str) and DECIMAL.fullmatch(v.strip())):
+            x = float(v)
+            if math.isfinite(x) and x.is_integer() and abs(x) <= 2**53:
                 value = int(x)
         if value is None:
             raise InvalidSubmission(f"ids must be the integer ids of test.csv; found {str(v)[:30]!r}")

@@ -85,7 +85,11 @@ class OpenAICompatLLM(LLM):
                 r = self._client.post(path, json=payload)
                 status = r.status_code
                 if status < 400:
-                    return r.json()
+                    try:
+                        data = r.json()
+                    except ValueError:  # a 200 whose body is not JSON (a proxy's page, a cut stream)
+                        raise ServerError(status, f"the reply is not JSON: {r.text[:200]!r}", url) from None
+                    return data
                 message = _error_message(r)
             except self._httpx.TimeoutException as err:
                 message = f"timed out ({type(err).__name__})"
@@ -131,11 +135,12 @@ class OpenAICompatLLM(LLM):
                 choice = data["choices"][0]
                 text = choice["message"]["content"] if is_chat(prompts[i]) else choice["text"]
                 usage = data.get("usage") or {}
-            except (KeyError, IndexError, TypeError):
+                finish = "length" if choice.get("finish_reason") == "length" else "stop"
+                done = Completion(str(text or ""), finish, int(usage.get("completion_tokens") or 0))
+                prompt_tokens = int(usage.get("prompt_tokens") or 0)
+            except (KeyError, IndexError, TypeError, ValueError, AttributeError):
                 raise ServerError(200, f"unexpected response shape: {str(data)[:200]}", path) from None
-            finish = "length" if choice.get("finish_reason") == "length" else "stop"
-            done = Completion(text or "", finish, int(usage.get("completion_tokens", 0)))
-            return done, int(usage.get("prompt_tokens", 0)), latency
+            return done, prompt_tokens, latency
 
         results = self._map_concurrent(run, jobs, self.max_concurrency)
         responses = []

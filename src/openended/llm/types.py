@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,11 +50,25 @@ class SamplingParams(Config):
     n: int = param(1, "completions per prompt", ge=1)
 
 
+SURROGATE = re.compile("[\ud800-\udfff]")  # a str holds pairs as one code point: any surrogate is lone
+
+
+def without_surrogates(text: str) -> str:
+    """``text`` with every lone surrogate replaced by U+FFFD, so that it can be encoded as UTF-8."""
+    return SURROGATE.sub("\ufffd", text)
+
+
 @dataclass(frozen=True)
 class Completion:
     text: str
     finish_reason: str  # "stop" (end of text or a stop string) or "length" (max_tokens reached)
     completion_tokens: int
+
+    def __post_init__(self) -> None:
+        # a server's JSON may carry lone surrogates ("\\ud800"), which no file, prompt or request body can
+        # hold as UTF-8: each becomes U+FFFD here, once, for every backend
+        if not self.text.isascii():
+            object.__setattr__(self, "text", without_surrogates(self.text))
 
 
 @dataclass

