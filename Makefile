@@ -22,6 +22,7 @@ test: $(VENV)/.installed-dev sandbox
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy src
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 format: $(VENV)/.installed-dev

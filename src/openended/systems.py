@@ -1,10 +1,11 @@
 """The registry of systems: what each is, where it lives, and whether it can run here.
 
-A system is a subpackage ``openended.<package>`` whose ``cli`` module provides
-``register(subparsers)`` (its sub-commands), ``tour(root) -> TourEntry`` (a quick run on embedded
-defaults) and ``EXPERIMENT`` (its :class:`~openended.core.commands.Experiment`, for reports). A system
-appears in the CLI and the tour as soon as that module exists; its optional dependencies are checked by
-import name so a missing extra gives an install hint instead of an ImportError.
+A system is a subpackage ``openended.<package>`` whose ``cli`` module provides ``register(subparsers)`` (its
+sub-commands), ``tour(root)`` (a quick run on embedded defaults, returning a
+:class:`~openended.core.commands.TourEntry`) and ``EXPERIMENT`` (its
+:class:`~openended.core.commands.Experiment`, for reports). A system appears in the CLI and the tour as
+soon as that module exists; its optional dependencies are checked by import name so a missing extra gives an
+install hint instead of an ImportError.
 """
 
 from __future__ import annotations
@@ -12,18 +13,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from dataclasses import dataclass
-from pathlib import Path
 from types import ModuleType
-from typing import Any
-
-
-@dataclass(frozen=True)
-class TourEntry:
-    """What a system's tour run hands back: its run directory, headline numbers and figure."""
-
-    run_dir: Path
-    summary: dict[str, Any]
-    headline: Path | None = None
 
 
 @dataclass(frozen=True)

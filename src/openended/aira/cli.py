@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from openended.aira.config import AIRAConfig
-from openended.core.commands import Experiment, add_run_command, execute
+from openended.core.commands import Experiment, TourEntry, add_run_command, execute
 from openended.core.config import Config, ConfigError
 from openended.core.report import Report
 from openended.core.runs import Run
-from openended.systems import TourEntry
 
 if TYPE_CHECKING:
     from openended.aira.task import Task

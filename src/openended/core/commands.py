@@ -9,6 +9,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -28,6 +29,15 @@ class Experiment:
     # checks that need more than the config's own types (a file it names, a task it looks up), run before
     # a run directory is made; raises ConfigError naming the field
     check: Callable[[Config], None] | None = None
+
+
+@dataclass(frozen=True)
+class TourEntry:
+    """What a system's tour run hands back: its run directory, headline numbers and figure."""
+
+    run_dir: Path
+    summary: dict[str, Any]
+    headline: Path | None = None
 
 
 def execute(

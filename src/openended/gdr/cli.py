@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from openended.core.commands import Experiment, add_run_command, execute
+from openended.core.commands import Experiment, TourEntry, add_run_command, execute
 from openended.core.config import ConfigError, param
 from openended.core.report import Report
 from openended.core.runs import read_metrics
 from openended.gdr.config import GDRConfig
-from openended.systems import TourEntry
 
 
 @dataclass(frozen=True)

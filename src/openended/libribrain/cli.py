@@ -9,12 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
-from openended.core.commands import Experiment, add_run_command, execute
+from openended.core.commands import Experiment, TourEntry, add_run_command, execute
 from openended.core.report import Report
 from openended.core.runs import RunError, load_config, read_meta, read_metrics
 from openended.libribrain.config import LibriBrainConfig, SyntheticConfig
 from openended.libribrain.constants import PHONEMES, PUBLISHED
-from openended.systems import TourEntry
 
 
 def _train(run: object) -> None:

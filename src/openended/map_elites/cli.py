@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from openended.core.commands import Experiment, add_run_command, execute
+from openended.core.commands import Experiment, TourEntry, add_run_command, execute
 from openended.core.report import Report
 from openended.core.runs import read_metrics
 from openended.map_elites.config import MapElitesConfig
-from openended.systems import TourEntry
 
 
 def _main(run) -> None:  # noqa: ANN001 - a Run

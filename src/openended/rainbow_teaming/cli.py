@@ -8,11 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from openended.core.commands import Experiment, add_run_command, execute
+from openended.core.commands import Experiment, TourEntry, add_run_command, execute
 from openended.core.report import Report, curves_figure
 from openended.core.runs import RunError, load_config, read_metrics
 from openended.rainbow_teaming.config import RainbowTeamingConfig
-from openended.systems import TourEntry
 
 # Paper numbers (Samvelyan et al. 2024), for reference beside measured ones only.
 PUBLISHED = (

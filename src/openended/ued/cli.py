@@ -6,10 +6,9 @@ import argparse
 import json
 from pathlib import Path
 
-from openended.core.commands import Experiment, add_run_command, execute
+from openended.core.commands import Experiment, TourEntry, add_run_command, execute
 from openended.core.report import Report
 from openended.core.runs import Run, RunError, latest_checkpoint, load_config, read_meta, read_metrics
-from openended.systems import TourEntry
 from openended.ued.config import PLRConfig, PPOConfig, ReMiDiRunConfig, UEDConfig
 
 EASY_EVAL = ("Corridor", "SmallRoom", "Detour", "OpenRoom")
