@@ -6,7 +6,7 @@ import json
 import pytest
 
 from openended.aira.agent import Agent, summarize
-from openended.aira.config import AIRAConfig
+from openended.aira.config import AIRAConfig, GreedyConfig
 from openended.aira.tasks import get
 from openended.llm.scripted import ScriptedLLM
 
@@ -44,7 +44,12 @@ def scripted():
 
 def test_greedy_run_executes_grades_hides_scores_and_resumes(tmp_path, bwrap_ok):
     cfg = AIRAConfig(
-        task="iris", policy="greedy", steps=4, num_drafts=3, debug_prob=1.0, exec_timeout_s=60, seed=0
+        task="iris",
+        policy="greedy",
+        steps=4,
+        greedy=GreedyConfig(num_drafts=3, debug_prob=1.0),
+        exec_timeout_s=60,
+        seed=0,
     )
     llm = scripted()
     agent = Agent(cfg, get("iris"), tmp_path, llm)

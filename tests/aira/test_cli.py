@@ -140,7 +140,7 @@ def test_report_reads_runs_only_never_what_nodes_left_in_their_workspaces(tmp_pa
 def test_the_demo_model_runs_a_whole_search_from_the_cli(tmp_path, bwrap_ok):
     # scripted:aira-demo replays fixed working solutions: a test double that exercises the whole loop
     args = ["aira", "run", "--task", "penguins", "--model", "scripted:aira-demo", "--steps", "4"]
-    assert main([*args, "--num-drafts", "3", "--runs-root", str(tmp_path), "--name", "demo"]) == 0
+    assert main([*args, "--greedy.num-drafts", "3", "--runs-root", str(tmp_path), "--name", "demo"]) == 0
     summary = json.loads((tmp_path / "demo" / "artifacts" / "summary.json").read_text())
     assert summary["valid_submission_rate"] == 1.0 and summary["selected"]["score"] is not None
     nodes = [json.loads(line) for line in (tmp_path / "demo" / "journal.jsonl").read_text().splitlines()]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from openended.aira.agent import Agent
-from openended.aira.config import AIRAConfig
+from openended.aira.config import AIRAConfig, GreedyConfig
 from openended.aira.journal import Journal
 from openended.aira.tasks import get
 from openended.llm.scripted import ScriptedLLM
@@ -58,7 +58,9 @@ def agent_with(tmp_path: Path, programs: list[str], steps: int | None = None) ->
         return f"Plan: attack.\n```python\n{code}\n```"
 
     n = steps or len(programs)
-    cfg = AIRAConfig(task="iris", policy="greedy", steps=n, num_drafts=n, exec_timeout_s=60, seed=0)
+    cfg = AIRAConfig(
+        task="iris", policy="greedy", steps=n, greedy=GreedyConfig(num_drafts=n), exec_timeout_s=60
+    )
     llm = ScriptedLLM(respond=respond)
     return Agent(cfg, get("iris"), tmp_path, llm), llm
 
@@ -230,7 +232,9 @@ def test_analyze_replies_that_break_parsers_are_no_verdict_not_a_crash(tmp_path,
             return next(replies)
         return f"```python\n{VALID + METRIC}\n```"
 
-    cfg = AIRAConfig(task="iris", policy="greedy", steps=4, num_drafts=4, exec_timeout_s=60)
+    cfg = AIRAConfig(
+        task="iris", policy="greedy", steps=4, greedy=GreedyConfig(num_drafts=4), exec_timeout_s=60
+    )
     agent = Agent(cfg, get("iris"), tmp_path, ScriptedLLM(respond=respond))
     nodes = [agent.step() for _ in range(4)]
     assert all(n.valid_submission and n.metric == 1.0 for n in nodes)  # the printed metric stands

@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+from openended.aira.config import EvolutionaryConfig, GreedyConfig, MCTSConfig
 from openended.aira.journal import ROOT, Journal, Node
 from openended.aira.policies import MCTS, Action, Evolutionary, Greedy
 from openended.aira.report import score_figure, tree_figure
@@ -19,7 +20,7 @@ def tree(specs, lower=False):
 
 
 def test_greedy_drafts_first_then_debugs_buggy_leaves_then_improves_the_best():
-    g = Greedy(np.random.default_rng(0), num_drafts=3, debug_prob=1.0, max_debug_depth=1)
+    g = Greedy(GreedyConfig(num_drafts=3, debug_prob=1.0, max_debug_depth=1), np.random.default_rng(0))
     j = tree([("draft", [], 0.5, 0), ("draft", [], None, 0)])
     assert g.next(j) == Action("draft")
     j = tree([("draft", [], 0.5, 0), ("draft", [], None, 0), ("draft", [], 0.7, 0)])
@@ -31,14 +32,14 @@ def test_greedy_drafts_first_then_debugs_buggy_leaves_then_improves_the_best():
         [*[("draft", [], m, 0) for m in (0.5, None, 0.7)], ("debug", [1], None, 1), ("debug", [3], None, 2)]
     )
     assert g.next(j) == Action("improve", (2,))  # best validation among good nodes
-    g0 = Greedy(np.random.default_rng(0), num_drafts=2, debug_prob=0.0, max_debug_depth=3)
+    g0 = Greedy(GreedyConfig(num_drafts=2, debug_prob=0.0, max_debug_depth=3), np.random.default_rng(0))
     assert g0.next(tree([("draft", [], None, 0), ("draft", [], None, 0)])) == Action("draft")  # nothing good
     low = tree([("draft", [], 0.5, 0), ("draft", [], 0.2, 0)], lower=True)
     assert g0.next(low) == Action("improve", (1,))
 
 
 def test_greedy_debug_probability_is_respected():
-    g = Greedy(np.random.default_rng(1), num_drafts=1, debug_prob=0.3, max_debug_depth=3)
+    g = Greedy(GreedyConfig(num_drafts=1, debug_prob=0.3, max_debug_depth=3), np.random.default_rng(1))
     j = tree([("draft", [], 0.5, 0), ("improve", [0], None, 0)])
     picks = [g.next(j).operator for _ in range(2000)]
     assert picks.count("debug") / 2000 == pytest.approx(0.3, abs=0.04)
@@ -47,28 +48,28 @@ def test_greedy_debug_probability_is_respected():
 def test_mcts_selects_by_uct_on_a_known_tree():
     # root -> drafts 0 (good), 1 (good), 2 (buggy, never fixed); 0 -> 3 (good)
     j = tree([("draft", [], 0.6, 0), ("draft", [], 0.9, 0), ("draft", [], None, 0), ("improve", [0], 0.8, 0)])
-    m = MCTS(np.random.default_rng(0), num_children=2, uct_c=0.25, max_debug_depth=2)
+    m = mcts(num_children=2, uct_c=0.25, max_debug_depth=2)
     for node in (0, 1, 3):
         m.observe(j, j[node])
-    assert (j[0].visits, j[0].value) == (2, pytest.approx(1.4))  # its own and its child's backup
-    assert (j[1].visits, j[3].visits, j[2].visits, m.root_visits) == (1, 1, 0, 3)
+    assert (m.visits[0], m.values[0]) == (2, pytest.approx(1.4))  # its own and its child's backup
+    assert (m.visits[1], m.visits[3], m.visits.get(2, 0), m.visits[ROOT]) == (1, 1, 0, 3)
     lo, hi = 0.6, 0.9
     u0 = (0.7 - lo) / (hi - lo) + 0.25 * math.sqrt(math.log(3) / 2)
     u1 = (0.9 - lo) / (hi - lo) + 0.25 * math.sqrt(math.log(3) / 1)
     assert u1 > u0
     assert m.select(j) == 1  # node 1 has no backed-up children: the descent stops there
-    m.uct_c = 10.0  # strong exploration prefers the less visited... node 1 still (1 visit vs 2)
-    assert m.select(j) == 1
-    j[1].visits, j[1].value = 5, 4.5
-    m.uct_c = 0.25
+    explorer = mcts(num_children=2, uct_c=10.0, max_debug_depth=2)
+    explorer.visits, explorer.values = m.visits, m.values
+    assert explorer.select(j) == 1  # strong exploration prefers the less visited... node 1 still (1 vs 2)
+    m.visits[1], m.values[1] = 5, 4.5
     # now node 0: Q=0.7 -> 1/3 normalized, bonus .25*sqrt(ln3/2); node 1: Q=0.9 -> 1, bonus .25*sqrt(ln3/5)
     assert m.select(j) == 1
-    j[1].value = 5 * 0.6  # node 1's Q drops to the minimum
+    m.values[1] = 5 * 0.6  # node 1's Q drops to the minimum
     assert m.select(j) == 3  # descends into node 0, then its only backed-up child 3
 
 
 def test_mcts_expands_num_children_then_reselects_and_debugs_chains():
-    m = MCTS(np.random.default_rng(0), num_children=2, uct_c=0.25, max_debug_depth=2)
+    m = mcts(num_children=2, uct_c=0.25, max_debug_depth=2)
     j = Journal(lower_is_better=False)
     assert m.next(j) == Action("draft")
     j.append(Node(0, "draft", [], metric=0.5, is_buggy=False))
@@ -82,28 +83,33 @@ def test_mcts_expands_num_children_then_reselects_and_debugs_chains():
     assert m.next(j) == Action("debug", (2,))
     j.append(Node(3, "debug", [2], is_buggy=True, debug_depth=2))
     m.observe(j, j[3])  # max depth reached: the chain is abandoned, nothing backed up
-    assert j[1].visits == 0 and m.root_visits == 1
+    assert m.visits.get(1, 0) == 0 and m.visits[ROOT] == 1
     assert m.next(j) == Action("improve", (0,))  # root expanded twice: UCT picks node 0 (the only visited)
     j.append(Node(4, "improve", [0], is_buggy=True))
     m.observe(j, j[4])
     assert m.next(j) == Action("debug", (4,))
     j.append(Node(5, "debug", [4], metric=0.7, is_buggy=False, debug_depth=1))
     m.observe(j, j[5])  # fixed: backs up along root -> 0 -> 4 -> 5
-    assert (j[0].visits, j[4].visits, j[5].visits, m.root_visits) == (2, 1, 1, 2)
-    assert j[0].value == pytest.approx(1.2)
+    assert (m.visits[0], m.visits[4], m.visits[5], m.visits[ROOT]) == (2, 1, 1, 2)
+    assert m.values[0] == pytest.approx(1.2)
     assert m.next(j) == Action("improve", (0,))  # node 0 has 1 non-debug child of 2
-    state = m.state()
-    m2 = MCTS(np.random.default_rng(0), 2, 0.25, 2)
-    m2.load_state(state)
+    # resumed: the statistics are rebuilt from the journal, equal to the ones kept along the way
+    m2 = mcts(num_children=2, uct_c=0.25, max_debug_depth=2)
+    m2.load_state(m.state(), j)
+    assert (m2.visits, m2.values) == (m.visits, m.values)
     assert m2.next(j) == Action("improve", (0,))
 
 
 def test_mcts_lower_is_better_prefers_small_metrics():
     j = tree([("draft", [], 0.2, 0), ("draft", [], 0.9, 0)], lower=True)
-    m = MCTS(np.random.default_rng(0), num_children=2, uct_c=0.0, max_debug_depth=1)
+    m = mcts(num_children=2, uct_c=0.0, max_debug_depth=1)
     for node in (0, 1):
         m.observe(j, j[node])
     assert m.select(j) == 0
+
+
+def mcts(**kw):
+    return MCTS(MCTSConfig(**kw), np.random.default_rng(0))
 
 
 def evo(**kw):
@@ -118,7 +124,7 @@ def evo(**kw):
         final_temp=1.0,
         max_debug_depth=1,
     )
-    return Evolutionary(np.random.default_rng(0), **{**args, **kw})
+    return Evolutionary(EvolutionaryConfig(**{**args, **kw}), np.random.default_rng(0))
 
 
 def test_evolutionary_generations_admission_crossover_and_debug():
@@ -161,7 +167,7 @@ def test_evolutionary_parent_choice_follows_the_softmax():
     assert picks.count(2) >= 48  # at T=0.05 the best parent (normalized 1 vs <=0.125) dominates
     state = e.state()
     e2 = evo()
-    e2.load_state(state)
+    e2.load_state(state, j)
     assert e2.islands == e.islands and e2.generation == e.generation
 
 
@@ -177,11 +183,11 @@ def test_metrics_at_the_ends_of_the_float_range_keep_every_policy_finite(tmp_pat
         e.queue = []
         picks.add(e.next(j).parents[0])
     assert picks <= {0, 1, 2} and 0 in picks
-    m = MCTS(np.random.default_rng(0), num_children=1, uct_c=0.25, max_debug_depth=1)
+    m = mcts(num_children=1, uct_c=0.25, max_debug_depth=1)
     for node in j.nodes:
         m.observe(j, node)
     assert m.select(j) in (0, 1, 2)
-    assert all(math.isfinite(n.value) for n in j.nodes)
+    assert all(math.isfinite(v) for v in m.values.values())
     j.save(tmp_path / "journal.jsonl")
     assert "Infinity" not in (tmp_path / "journal.jsonl").read_text()  # strict JSON
     for n in j.nodes:  # and the run's figures can still be drawn

@@ -168,7 +168,7 @@ def test_every_task_grades_constant_and_perfect_submissions_as_computed_by_hand(
         assert task.target not in test.columns and len(test) == len(ans), name
         assert set(test["id"]).isdisjoint(train["id"]), name
         y = ans[task.target]
-        kind = task.m.kind
+        kind = task.metric_spec.kind
         if kind == "value":
             c = float(train[task.target].median())
             sub = pd.DataFrame({"id": ans["id"], task.target: c})

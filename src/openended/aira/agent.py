@@ -4,8 +4,8 @@ reads it, the harness checks (and, hidden from the agent, grades) the submission
 A run directory holds ``task/`` (the prepared split; only ``task/public`` is ever mounted), ``nodes/<id>/``
 (each node's workspace, made fresh for every execution), ``submissions/<id>.csv`` (the bytes of each valid
 submission as they were graded: the harness parses a copy, never a file in a workspace), ``journal.jsonl``
-and ``search_state.json``. Both are rewritten atomically after
-every node, so a killed run resumes at the next node.
+and ``search_state.json``. Both are rewritten atomically after every node, so a killed run resumes at the
+next node.
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ import numpy as np
 from openended.aira.config import AIRAConfig
 from openended.aira.journal import Journal, Node
 from openended.aira.ladder import ladder_for, medal
-from openended.aira.operators import Operators
-from openended.aira.policies import MCTS, Evolutionary, Greedy, SearchPolicy
+from openended.aira.operators import Analyze, Proposal, Verdict, code_operators
+from openended.aira.policies import MCTS, Action, Evolutionary, Greedy, SearchPolicy
 from openended.aira.task import InvalidSubmission, Prepared, Task
 from openended.aira.tasks._sources import data_dirs
 from openended.llm import LLM, LLMError
-from openended.sandbox import Limits, Sandbox, WorkspaceError, workspace
+from openended.sandbox import ExecutionResult, Limits, Sandbox, WorkspaceError, workspace
 
 JOURNAL, STATE = "journal.jsonl", "search_state.json"
 SUBMISSION = "submission.csv"  # what a node's code writes in its workspace
@@ -34,21 +34,10 @@ SUBMISSION = "submission.csv"  # what a node's code writes in its workspace
 
 def make_policy(cfg: AIRAConfig, rng: np.random.Generator) -> SearchPolicy:
     if cfg.policy == "greedy":
-        return Greedy(rng, cfg.num_drafts, cfg.debug_prob, cfg.max_debug_depth)
+        return Greedy(cfg.greedy, rng)
     if cfg.policy == "mcts":
-        return MCTS(rng, cfg.num_children, cfg.uct_c, cfg.mcts_max_debug_depth)
-    return Evolutionary(
-        rng,
-        cfg.num_islands,
-        cfg.max_island_size,
-        cfg.individuals_per_generation,
-        cfg.num_generations,
-        cfg.crossover_prob,
-        cfg.generations_till_crossover,
-        cfg.initial_temp,
-        cfg.final_temp,
-        cfg.evo_max_debug_depth,
-    )
+        return MCTS(cfg.mcts, rng)
+    return Evolutionary(cfg.evolutionary, rng)
 
 
 class Agent:
@@ -69,7 +58,8 @@ class Agent:
             isolation=cfg.isolation,
             hidden=data_dirs(),
         )
-        self.operators = Operators(cfg, model, analyzer or model, self.prepared)
+        self.operators = code_operators(cfg, model, self.prepared)
+        self.analyze = Analyze(cfg, analyzer or model, self.prepared)
         self.journal = Journal.load(self.dir / JOURNAL, task.lower_is_better)
         self.rng = np.random.default_rng(cfg.seed)
         self.policy = make_policy(cfg, self.rng)
@@ -77,30 +67,26 @@ class Agent:
         state_path = self.dir / STATE
         if state_path.is_file():
             state = json.loads(state_path.read_text())
-            self.policy.load_state(state["policy"])
+            self.policy.load_state(state["policy"], self.journal)
             self.rng.bit_generator.state = state["rng"]
             self.elapsed = state["elapsed"]
 
-    # -- one node ------------------------------------------------------------------------------------
+    # -- one node: propose, execute, analyse, grade, judge -----------------------------------------
     def step(self) -> Node:
         start = time.monotonic()
         action = self.policy.next(self.journal)
         node = Node(id=self.journal.new_id(), operator=action.operator, parents=list(action.parents))
         if action.operator == "debug":
             node.debug_depth = self.journal[action.parents[0]].debug_depth + 1
-        try:
-            plan, code, tokens, seconds = self.operators.propose(
-                action, self.journal, self.cfg.seed * 100003 + node.id
-            )
-        except LLMError as e:  # e.g. a prompt longer than the model's context: a failed node, not a dead run
-            plan, code, tokens, seconds = f"model call failed: {e}", None, 0, 0.0
-        node.plan, node.tokens, node.llm_seconds = plan, tokens, seconds
-        if code is None:
-            node.bug = plan if plan.startswith("model call failed") else "the reply had no code block"
-            node.output = plan[-2000:]
-        else:
-            node.code = code
-            self.execute(node)
+        self.propose(action, node)
+        if node.code:
+            result = self.execute(node)
+            verdict = self.analyze(node)
+            node.summary, node.metric = verdict.summary, verdict.metric
+            node.tokens += verdict.tokens
+            node.llm_seconds += verdict.seconds
+            problem = self.grade(node)
+            self.judge(node, result, verdict, problem)
         self.elapsed += time.monotonic() - start
         node.time = round(self.elapsed, 2)
         self.journal.append(node)
@@ -108,9 +94,28 @@ class Agent:
         self.save()
         return node
 
-    def execute(self, node: Node) -> None:
-        # fresh: a crashed attempt at this node (resume) may have left anything here, links included
-        ws = workspace.fresh(self.dir / "nodes" / f"{node.id:04d}")
+    def propose(self, action: Action, node: Node) -> None:
+        """The operator writes the node's plan and code; a reply without code is a buggy node."""
+        try:
+            proposal = self.operators[action.operator](action, self.journal, self.cfg.seed * 100003 + node.id)
+        except LLMError as e:  # e.g. a prompt longer than the model's context: a failed node, not a dead run
+            proposal = Proposal(f"model call failed: {e}", None, 0, 0.0)
+        node.plan, node.tokens, node.llm_seconds = proposal.plan, proposal.tokens, proposal.seconds
+        if proposal.code is None:
+            node.bug = (
+                node.plan if node.plan.startswith("model call failed") else "the reply had no code block"
+            )
+            node.output = node.plan[-2000:]
+        else:
+            node.code = proposal.code
+
+    def workspace_of(self, node: Node) -> Path:
+        return self.dir / "nodes" / f"{node.id:04d}"
+
+    def execute(self, node: Node) -> ExecutionResult:
+        """Run the node's code in a fresh workspace (a crashed attempt at this node, on resume, may have left
+        anything there, links included)."""
+        ws = workspace.fresh(self.workspace_of(node))
         result = self.sandbox.run(node.code, ws, self.prepared.public)
         node.output = result.for_llm(self.cfg.exec_timeout_s)
         node.exit_code, node.exec_time, node.timed_out = (
@@ -118,8 +123,12 @@ class Agent:
             round(result.exec_time, 2),
             result.timed_out,
         )
-        said_bug, node.summary, node.metric = self.operators.analyze(node)
-        problem = self.grade(ws, node)
+        return result
+
+    @staticmethod
+    def judge(node: Node, result: ExecutionResult, verdict: Verdict, problem: str | None) -> None:
+        """Buggy when the run failed, the submission is invalid, no validation metric was printed, or Analyze
+        says so (aira-dojo's rule); the agent sees why, never the score."""
         node.valid_submission = problem is None
         node.submission_feedback = "valid submission" if problem is None else problem
         reasons = []
@@ -129,20 +138,20 @@ class Agent:
             reasons.append(f"submission: {problem}")
         if node.metric is None:
             reasons.append("no validation metric printed")
-        if said_bug and not reasons:
+        if verdict.is_bug and not reasons:
             reasons.append(f"analysis: {node.summary}")
         node.is_buggy = bool(reasons)
         node.bug = "; ".join(reasons)
-        if node.is_buggy:  # the agent sees the verdict, never the score
+        if node.is_buggy:
             node.output += f"\n[harness] {node.bug}"
 
-    def grade(self, ws: Path, node: Node) -> str | None:
+    def grade(self, node: Node) -> str | None:
         """Copy the node's ``submission.csv`` out of its workspace (through the sandbox's read-back: no link
         followed, regular files under a size cap only) and grade the copy; hidden from the agent, the score
         goes into the node, and a valid submission's bytes are kept as ``submissions/<id>.csv``. Returns why
         the submission is invalid, or None."""
         try:
-            data = self.sandbox.read_back(ws, SUBMISSION)
+            data = self.sandbox.read_back(self.workspace_of(node), SUBMISSION)
         except WorkspaceError as e:
             return str(e)
         try:

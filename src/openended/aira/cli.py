@@ -6,73 +6,18 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from openended.aira.config import AIRAConfig
+from openended.aira.config import AIRAConfig, GreedyConfig
 from openended.core.commands import Experiment, TourEntry, add_run_command, execute
-from openended.core.config import Config, ConfigError
+from openended.core.config import Config
 from openended.core.report import Report
 from openended.core.runs import Run
 
-if TYPE_CHECKING:
-    from openended.aira.task import Task
-    from openended.llm import LLM
-
-
-def _task(cfg: AIRAConfig) -> Task:
-    """The task a config names, or a one-line config error naming the field."""
-    from openended.aira.tasks import TaskFileError, UnknownTask, get, load_file
-
-    try:
-        return load_file(cfg.task_file) if cfg.task_file else get(cfg.task)
-    except TaskFileError as e:
-        raise ConfigError("task_file", str(e)) from None
-    except UnknownTask as e:
-        raise ConfigError("task", str(e)) from None
-
-
-def _models(cfg: AIRAConfig) -> dict[str, LLM]:
-    """One model per distinct spec; ``scripted:aira-demo`` is the demo's scripted model (a test double)."""
-    from openended.aira.demo import DEMO_MODEL, demo_model
-    from openended.llm import load_shared
-
-    specs = [cfg.model, cfg.analyze_model or cfg.model]
-    models = load_shared([s for s in specs if s != DEMO_MODEL])
-    if DEMO_MODEL in specs:
-        models[DEMO_MODEL] = demo_model()
-    return models
-
 
 def _main(run: Run) -> None:
-    from openended.aira.agent import Agent
-    from openended.aira.report import score_figure, tree_figure
+    from openended.aira.runner import run_search
 
-    cfg: AIRAConfig = run.config  # type: ignore[assignment]
-    task = _task(cfg)
-    models = _models(cfg)
-    agent = Agent(cfg, task, run.path, models[cfg.model], models[cfg.analyze_model or cfg.model])
-    bar = run.progress(cfg.steps, initial=len(agent.journal), desc=f"aira {task.name} {cfg.policy}")
-    while not agent.done:
-        node = agent.step()
-        best = agent.journal.best()
-        run.log(
-            node.id,
-            operator=node.operator,
-            buggy=node.is_buggy,
-            validation=node.metric,
-            best_validation=best.metric if best else None,
-            selected_test=best.test_score if best else None,
-            valid_submissions=sum(n.valid_submission for n in agent.journal.nodes),
-            elapsed_s=agent.elapsed,
-        )
-        bar.update(1)
-    bar.close()
-    summary = agent.summary() | {"policy": cfg.policy, "operators": cfg.operators, "model": cfg.model}
-    run.artifact("summary.json").write_text(json.dumps(summary, indent=1))
-    tree_figure(agent.journal, f"{task.name} — {cfg.policy}").savefig(run.artifact("tree.png"), dpi=110)
-    score_figure(agent.journal).savefig(run.artifact("scores.png"), dpi=110)
-    for m in models.values():
-        m.close()
+    run_search(run)
 
 
 def _sections(report: Report, run_dir: Path) -> None:
@@ -82,8 +27,10 @@ def _sections(report: Report, run_dir: Path) -> None:
 
 
 def _check(cfg: Config) -> None:
+    from openended.aira.runner import resolve_task
+
     assert isinstance(cfg, AIRAConfig)
-    _task(cfg)  # an unknown task or a broken task file stops the command before a run directory exists
+    resolve_task(cfg)  # an unknown task or a broken task file stops the command before a run directory exists
 
 
 EXPERIMENT = Experiment("aira", AIRAConfig, _main, _sections, check=_check)
@@ -175,7 +122,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def tour(root: Path) -> TourEntry:
-    cfg = AIRAConfig(task="iris", policy="greedy", steps=3, num_drafts=2, max_tokens=384, exec_timeout_s=60)
+    cfg = AIRAConfig(
+        task="iris",
+        policy="greedy",
+        steps=3,
+        greedy=GreedyConfig(num_drafts=2),
+        max_tokens=384,
+        exec_timeout_s=60,
+    )
     path = execute(EXPERIMENT, cfg, root=root, name="aira-iris")
     summary = json.loads((path / "artifacts" / "summary.json").read_text())
     selected = summary.get("selected") or {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from openended.core.config import Config, param
@@ -10,19 +10,54 @@ from openended.llm import DEFAULT_MODEL
 
 
 @dataclass(frozen=True)
+class GreedyConfig(Config):
+    """AIDE's greedy policy: aira-dojo's ``GreedySolverConfig``
+    (``src/dojo/config_dataclasses/solver/greedy.py``) and AIDE's config give 5 drafts, debug probability 0.5,
+    debug depth 3; aira-dojo's MLE-bench runs (``src/dojo/configs/solver/mlebench/greedy.yaml``) use 1.0 and
+    20."""
+
+    num_drafts: int = param(5, "drafts before improving", ge=1)
+    debug_prob: float = param(0.5, "probability of debugging a buggy leaf", ge=0.0, le=1.0)
+    max_debug_depth: int = param(3, "deepest debug chain", ge=0)
+
+
+@dataclass(frozen=True)
+class MCTSConfig(Config):
+    """AIRA_MCTS as aira-dojo runs it on MLE-bench (``src/dojo/configs/solver/mlebench/mcts.yaml``)."""
+
+    num_children: int = param(5, "children per expansion", ge=1)
+    uct_c: float = param(0.25, "UCT exploration constant", ge=0.0)
+    max_debug_depth: int = param(20, "debug attempts per buggy child", ge=0)
+
+
+@dataclass(frozen=True)
+class EvolutionaryConfig(Config):
+    """AIRA_EVO as aira-dojo runs it on MLE-bench (``src/dojo/configs/solver/mlebench/evo.yaml``): one
+    island of at most 500, 5 individuals per generation, crossover with probability 0.5 from generation 2,
+    softmax temperature 1.0 throughout, debug chains up to 10 (migration is off there and not implemented)."""
+
+    num_islands: int = param(1, "islands", ge=1)
+    max_island_size: int = param(500, "members per island", ge=2)
+    individuals_per_generation: int = param(5, "children per generation", ge=1)
+    num_generations: int = param(100, "generations of the temperature schedule", ge=1)
+    crossover_prob: float = param(0.5, "probability of Crossover", ge=0.0, le=1.0)
+    generations_till_crossover: int = param(2, "first generation that may cross", ge=0)
+    initial_temp: float = param(1.0, "softmax temperature at the start", gt=0)
+    final_temp: float = param(1.0, "softmax temperature at the end", gt=0)
+    max_debug_depth: int = param(10, "debug attempts per buggy child", ge=0)
+
+
+@dataclass(frozen=True)
 class AIRAConfig(Config):
     """AI research agents as search policies over code (Toledo et al. 2025, arXiv:2507.02554; aira-dojo).
 
-    Sources of the defaults (reference note §2-4):
-    - Greedy: ``num_drafts`` 5, ``debug_prob`` 0.5, ``max_debug_depth`` 3 (aira-dojo's GreedySolverConfig
-      and AIDE's config; aira-dojo's MLE-bench config uses 1.0 and 20);
-    - MCTS: ``num_children`` 5, ``uct_c`` 0.25, ``mcts_max_debug_depth`` 20;
-    - Evolutionary: 1 island of at most 500, 5 individuals per generation, crossover probability 0.5 from
-      generation 2, temperature 1.0 throughout, ``evo_max_debug_depth`` 10;
-    - sampling: temperature 0.6, top-p 0.95 for the code-writing operators, 0.5 for Analyze;
-    - budgets: the paper gives 24 h per run and 4 h per execution on an H200; the defaults here (20 steps,
-      2 h, 10 min per execution) fit a CPU machine — raise them for real runs;
-    - output shown to the model: first and last 2,500 characters (aira-dojo's trimming).
+    Each policy's settings are its own sub-config (``--greedy.num-drafts``, ``--mcts.uct-c``, ...). Sampling:
+    temperature 0.6 and top-p 0.95 for the code-writing operators, 0.5 for Analyze (aira-dojo's
+    ``src/dojo/configs/solver/mlebench/mcts.yaml``). Budgets: aira-dojo gives 24 h per run and 4 h per
+    execution (``execution_timeout: 14400``, ``time_limit_secs: 86400`` in ``src/dojo/configs/solver/*.yaml``)
+    on an H200; the defaults here (20 steps, 2 h, 10 min per execution) fit a CPU machine — raise them for
+    real runs. Output shown to the model: first and last 2,500 characters (aira-dojo's ``trim_long_string``,
+    ``src/dojo/core/solvers/utils/response.py``).
     """
 
     task: str = param("iris", "task name (openended aira tasks lists them)")
@@ -48,21 +83,6 @@ class AIRAConfig(Config):
     memory: Literal["simple", "none"] = param("simple", "Draft/Improve see earlier good solutions")
     memory_items: int = param(5, "most recent good solutions listed in the memory", ge=0)
     data_preview: bool = param(True, "show files, columns and dtypes of the data in Draft")
-    # Greedy
-    num_drafts: int = param(5, "Greedy: drafts before improving", ge=1)
-    debug_prob: float = param(0.5, "Greedy: probability of debugging a buggy leaf", ge=0.0, le=1.0)
-    max_debug_depth: int = param(3, "Greedy: deepest debug chain", ge=0)
-    # MCTS
-    num_children: int = param(5, "MCTS: children per expansion", ge=1)
-    uct_c: float = param(0.25, "MCTS: exploration constant", ge=0.0)
-    mcts_max_debug_depth: int = param(20, "MCTS: debug attempts per buggy child", ge=0)
-    # Evolutionary
-    num_islands: int = param(1, "Evolutionary: islands", ge=1)
-    max_island_size: int = param(500, "Evolutionary: members per island", ge=2)
-    individuals_per_generation: int = param(5, "Evolutionary: children per generation", ge=1)
-    num_generations: int = param(100, "Evolutionary: generations of the temperature schedule", ge=1)
-    crossover_prob: float = param(0.5, "Evolutionary: probability of Crossover", ge=0.0, le=1.0)
-    generations_till_crossover: int = param(2, "Evolutionary: first generation that may cross", ge=0)
-    initial_temp: float = param(1.0, "Evolutionary: softmax temperature at the start", gt=0)
-    final_temp: float = param(1.0, "Evolutionary: softmax temperature at the end", gt=0)
-    evo_max_debug_depth: int = param(10, "Evolutionary: debug attempts per buggy child", ge=0)
+    greedy: GreedyConfig = field(default_factory=GreedyConfig)
+    mcts: MCTSConfig = field(default_factory=MCTSConfig)
+    evolutionary: EvolutionaryConfig = field(default_factory=EvolutionaryConfig)

@@ -2,8 +2,8 @@
 
 A node is one operator application: the plan and code the model wrote, what running it printed, the
 analysis (bug flag, summary, validation metric), the harness's verdict on the submission and — hidden from
-the agent — its test score. The journal is the search tree; policies keep their statistics here too
-(MCTS visits and values) so a checkpoint is the journal plus a small policy state.
+the agent — its test score. The journal is the search tree; a policy owns its statistics (MCTS's visits and
+values are rebuilt from the journal on resume), so a checkpoint is the journal plus a small policy state.
 """
 
 from __future__ import annotations
@@ -40,8 +40,6 @@ class Node:
     medal: str | None = None
     above_median: bool = False
     debug_depth: int = 0  # length of the debug chain ending here
-    visits: int = 0  # MCTS
-    value: float = 0.0  # MCTS: sum of backed-up (normalized-direction) metrics
     tokens: int = 0
     llm_seconds: float = 0.0
     time: float = 0.0  # seconds since the start of the run when the node was finished

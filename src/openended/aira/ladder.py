@@ -67,7 +67,7 @@ def _estimator(name: str, task: Task, train: pd.DataFrame, seed: int) -> Any:
     from sklearn.pipeline import make_pipeline, make_union
     from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
-    classify = task.m.kind != "value"
+    classify = task.metric_spec.kind != "value"
     num, cat, text = _columns(task, train)
     if name == "dummy":
         return DummyClassifier(strategy="prior") if classify else DummyRegressor()
@@ -184,7 +184,7 @@ def reference_submission(name: str, prepared: Prepared, seed: int = 0) -> pd.Dat
             x[c] = x[c].astype("string").fillna("NA").astype(object)
             test[c] = test[c].astype("string").fillna("NA").astype(object)
     est = _estimator(name, task, train, seed)
-    kind = task.m.kind
+    kind = task.metric_spec.kind
     if kind == "value":
         fwd, inv = {"rmse_log": (np.log, np.exp), "rmsle": (np.log1p, np.expm1)}.get(
             task.metric, (lambda v: v, lambda v: v)

@@ -1,14 +1,15 @@
-"""The operators: Draft, Improve, Debug, Crossover write code; Analyze reads a run; Memory feeds earlier
-nodes back. Each code operator renders its prompt, asks the model, and splits the reply into plan and code
-(re-asking up to ``llm_retries`` times when no code block comes back, as aira-dojo does)."""
+"""The operators, one unit each as the paper names them: Draft, Improve, Debug and Crossover write code;
+Analyze reads a run; Memory feeds earlier nodes back (aira-dojo's ``src/dojo/core/solvers/operators/``)."""
 
 from __future__ import annotations
 
 import json
 import math
 import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from openended.aira.config import AIRAConfig
 from openended.aira.journal import Journal, Node
@@ -59,21 +60,60 @@ def data_overview(public: Path, max_columns: int = 40) -> str:
     return "\n".join(lines)
 
 
-class Operators:
-    def __init__(self, cfg: AIRAConfig, model: LLM, analyzer: LLM, prepared: Prepared) -> None:
-        self.cfg, self.model, self.analyzer, self.prepared = cfg, model, analyzer, prepared
-        self.prompts = PROMPTS[cfg.operators].texts
-        task = prepared.task
-        self.task_text = "# Task\n" + (prepared.public / "description.md").read_text().strip()
-        self.data = data_overview(prepared.public) if cfg.data_preview else ""
-        self.compute = (
-            f"CPU only, {cfg.memory_mb} MB of memory, one thread for numpy/BLAS; each run is stopped after "
-            f"{cfg.exec_timeout_s:.0f} s. Installed: numpy, pandas, scikit-learn, scipy."
-        )
-        self.metric_name = f"{task.metric} ({'lower' if task.lower_is_better else 'higher'} is better)"
+@dataclass(frozen=True)
+class Proposal:
+    """What a code operator returns: the plan, the code (None when no attempt had a code block), and what
+    the model calls cost."""
 
-    # -- memory --------------------------------------------------------------------------------------
-    def memory(self, journal: Journal) -> str:
+    plan: str
+    code: str | None
+    tokens: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Analyze's reading of a run (AIDE's ``submit_review``): bug flag, summary, validation metric."""
+
+    is_bug: bool
+    summary: str
+    metric: float | None
+    tokens: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every code operator's prompt shows besides the nodes: the task, the rules, the compute at hand,
+    the data overview, and the prompt set's texts."""
+
+    task: str
+    compute: str
+    data: str
+    prompts: dict[str, str]
+
+    @classmethod
+    def of(cls, cfg: AIRAConfig, prepared: Prepared) -> Context:
+        return cls(
+            task="# Task\n" + (prepared.public / "description.md").read_text().strip(),
+            compute=(
+                f"CPU only, {cfg.memory_mb} MB of memory, one thread for numpy/BLAS; each run is stopped "
+                f"after {cfg.exec_timeout_s:.0f} s. Installed: numpy, pandas, scikit-learn, scipy."
+            ),
+            data=data_overview(prepared.public) if cfg.data_preview else "",
+            prompts=PROMPTS[cfg.operators].texts,
+        )
+
+
+class Memory:
+    """Earlier nodes fed back into prompts (aira-dojo's ``src/dojo/core/solvers/operators/memory.py``):
+    *simple* memory, the most recent good solutions with their validation, for Draft and Improve; *ancestral*
+    memory, the earlier attempts of a debug chain, for Debug."""
+
+    def __init__(self, cfg: AIRAConfig) -> None:
+        self.cfg = cfg
+
+    def simple(self, journal: Journal) -> str:
         if self.cfg.memory == "none" or self.cfg.memory_items == 0:
             return ""
         good = journal.good_nodes[-self.cfg.memory_items :]
@@ -82,41 +122,38 @@ class Operators:
         items = [f"- {_short(n.plan or n.summary)} -> validation {n.metric:g}" for n in good]
         return MEMORY_HEADER + "\n".join(items) + "\n\n"
 
-    def debug_memory(self, journal: Journal, node: Node) -> str:
+    def ancestral(self, journal: Journal, node: Node) -> str:
         earlier = journal.debug_chain(node.id)[:-1]
         if not earlier:
             return ""
         items = [f"- {_short(n.plan)}: {_short(n.bug or n.summary)}" for n in earlier]
         return DEBUG_MEMORY_HEADER + "\n".join(items) + "\n\n"
 
-    # -- code operators ------------------------------------------------------------------------------
-    def prompt(self, action: Action, journal: Journal) -> list[dict[str, str]]:
-        fill: dict[str, Any] = {"task": self.task_text, "rules": COMMON_RULES, "compute": self.compute}
-        op = action.operator
-        if op == "draft":
-            fill |= {"memory": self.memory(journal), "data": self.data}
-        elif op == "improve":
-            parent = journal[action.parents[0]]
-            fill |= {"memory": self.memory(journal), "plan": parent.plan, "code": parent.code}
-            fill["metric"] = f"{parent.metric:g}" if parent.metric is not None else "nothing"
-        elif op == "debug":
-            parent = journal[action.parents[0]]
-            fill |= {"code": parent.code, "output": parent.output or parent.bug}
-            fill["memory"] = self.debug_memory(journal, parent)
-        elif op == "crossover":
-            a, b = (journal[i] for i in action.parents)
-            fill |= {"code_a": a.code, "code_b": b.code, "plan_a": a.plan, "plan_b": b.plan}
-            fill |= {"metric_a": f"{a.metric:g}", "metric_b": f"{b.metric:g}"}
-        else:
-            raise ValueError(f"unknown operator {op!r}")
+
+class CodeOperator(ABC):
+    """An operator that writes code: render its prompt from the nodes it is given, ask the model, split the
+    reply into plan and code; re-ask up to ``llm_retries`` times when no code block comes back (aira-dojo's
+    ``execute_op_plan_code``)."""
+
+    name: ClassVar[str]
+
+    def __init__(self, cfg: AIRAConfig, model: LLM, context: Context, memory: Memory) -> None:
+        self.cfg, self.model, self.context, self.memory = cfg, model, context, memory
+
+    @abstractmethod
+    def fill(self, action: Action, journal: Journal) -> dict[str, Any]:
+        """The operator's own parts of the prompt (its parents, the memory it shows)."""
+
+    def messages(self, action: Action, journal: Journal) -> list[dict[str, str]]:
+        ctx = self.context
+        fill = {"task": ctx.task, "rules": COMMON_RULES, "compute": ctx.compute, **self.fill(action, journal)}
         return [
-            {"role": "system", "content": self.prompts["system"]},
-            {"role": "user", "content": self.prompts[op].format(**fill)},
+            {"role": "system", "content": ctx.prompts["system"]},
+            {"role": "user", "content": ctx.prompts[self.name].format(**fill)},
         ]
 
-    def propose(self, action: Action, journal: Journal, seed: int) -> tuple[str, str | None, int, float]:
-        """Plan, code (None when no attempt had a code block), tokens used, seconds spent."""
-        messages = self.prompt(action, journal)
+    def __call__(self, action: Action, journal: Journal, seed: int) -> Proposal:
+        messages = self.messages(action, journal)
         tokens, seconds, plan = 0, 0.0, ""
         for attempt in range(self.cfg.llm_retries):
             params = SamplingParams(
@@ -130,30 +167,101 @@ class Operators:
             seconds += response.latency_s
             plan, code = extract(response.text)
             if code is not None:
-                return plan, code, tokens, seconds
-        return plan, None, tokens, seconds
+                return Proposal(plan, code, tokens, seconds)
+        return Proposal(plan, None, tokens, seconds)
 
-    # -- Analyze -------------------------------------------------------------------------------------
-    def analyze(self, node: Node) -> tuple[bool, str, float | None]:
-        """The model's reading of a run: bug flag, summary, validation metric. A metric the model reports
-        that the output does not contain is not believed (small models invent numbers): the printed
-        ``Validation metric`` line is used instead."""
+
+class Draft(CodeOperator):
+    """A first solution, unlike those in the memory (aira-dojo ``operators/draft.py``)."""
+
+    name = "draft"
+
+    def fill(self, action: Action, journal: Journal) -> dict[str, Any]:
+        return {"memory": self.memory.simple(journal), "data": self.context.data}
+
+
+class Improve(CodeOperator):
+    """One change to a good solution (aira-dojo ``operators/improve.py``)."""
+
+    name = "improve"
+
+    def fill(self, action: Action, journal: Journal) -> dict[str, Any]:
+        parent = journal[action.parents[0]]
+        metric = f"{parent.metric:g}" if parent.metric is not None else "nothing"
+        return {
+            "memory": self.memory.simple(journal),
+            "plan": parent.plan,
+            "code": parent.code,
+            "metric": metric,
+        }
+
+
+class Debug(CodeOperator):
+    """A fix of a buggy solution, with its output and the chain's earlier attempts (aira-dojo
+    ``operators/debug.py``)."""
+
+    name = "debug"
+
+    def fill(self, action: Action, journal: Journal) -> dict[str, Any]:
+        parent = journal[action.parents[0]]
+        return {
+            "code": parent.code,
+            "output": parent.output or parent.bug,
+            "memory": self.memory.ancestral(journal, parent),
+        }
+
+
+class Crossover(CodeOperator):
+    """One solution merged from two good parents (aira-dojo ``operators/crossover.py``)."""
+
+    name = "crossover"
+
+    def fill(self, action: Action, journal: Journal) -> dict[str, Any]:
+        a, b = (journal[i] for i in action.parents)
+        return {
+            "code_a": a.code,
+            "code_b": b.code,
+            "plan_a": a.plan,
+            "plan_b": b.plan,
+            "metric_a": f"{a.metric:g}",
+            "metric_b": f"{b.metric:g}",
+        }
+
+
+CODE_OPERATORS: tuple[type[CodeOperator], ...] = (Draft, Improve, Debug, Crossover)
+
+
+def code_operators(cfg: AIRAConfig, model: LLM, prepared: Prepared) -> dict[str, CodeOperator]:
+    """The four code operators of a search, by name, sharing one context and one memory."""
+    context, memory = Context.of(cfg, prepared), Memory(cfg)
+    return {op.name: op(cfg, model, context, memory) for op in CODE_OPERATORS}
+
+
+class Analyze:
+    """The model's reading of a run (aira-dojo ``operators/analyze.py``, AIDE's ``submit_review``). A metric
+    the model reports that the output does not contain is not believed (small models invent numbers): the
+    printed ``Validation metric`` line is used instead; a reply that does not parse is no verdict."""
+
+    def __init__(self, cfg: AIRAConfig, model: LLM, prepared: Prepared) -> None:
+        self.cfg, self.model, self.task = cfg, model, prepared.task
+
+    def __call__(self, node: Node) -> Verdict:
         printed = printed_metric(node.output)
         prompt = ANALYZE.format(
-            task_title=self.prepared.task.title,
-            metric_name=self.prepared.task.metric,
-            direction="lower is better" if self.prepared.task.lower_is_better else "higher is better",
+            task_title=self.task.title,
+            metric_name=self.task.metric,
+            direction="lower is better" if self.task.lower_is_better else "higher is better",
             code=node.code,
             output=node.output,
         )
         params = SamplingParams(temperature=self.cfg.analyze_temperature, max_tokens=256, seed=node.id)
+        tokens, seconds = 0, 0.0
         try:
-            reply = self.analyzer.complete([{"role": "user", "content": prompt}], params)
+            reply = self.model.complete([{"role": "user", "content": prompt}], params)
         except LLMError:  # too long for the analyzer's context: the harness's own reading stands
             verdict: dict[str, Any] = {}
         else:
-            node.tokens += reply.usage.completion_tokens
-            node.llm_seconds += reply.latency_s
+            tokens, seconds = reply.usage.completion_tokens, reply.latency_s
             verdict = _json_object(reply.text)
         is_bug = bool(verdict.get("is_bug", printed is None))
         # JSON's "\\ud800" escapes decode to lone surrogates, which no prompt or file can hold as UTF-8
@@ -163,7 +271,7 @@ class Operators:
             metric = printed
         if not summary:
             summary = "no validation score printed" if metric is None else f"validation {metric:g}"
-        return is_bug, summary[:500], metric
+        return Verdict(is_bug, summary[:500], metric, tokens, seconds)
 
 
 def _short(text: str, n: int = 160) -> str:

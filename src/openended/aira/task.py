@@ -216,12 +216,13 @@ class Task:
             raise ValueError(f"task {self.name}: an AUC task names its positive class")
 
     @property
-    def m(self) -> Metric:
+    def metric_spec(self) -> Metric:
+        """What ``metric`` (its name) stands for: the kind of prediction, the direction, the function."""
         return METRICS[self.metric]
 
     @property
     def lower_is_better(self) -> bool:
-        return self.m.lower_is_better
+        return self.metric_spec.lower_is_better
 
     # -- data ---------------------------------------------------------------------------------------
     def table(self, seed: int = 0) -> pd.DataFrame:
@@ -253,7 +254,7 @@ class Task:
 
         df = self.table(seed).sample(frac=1.0, random_state=seed).reset_index(drop=True)
         df.insert(0, "id", np.arange(len(df)))
-        classify = self.m.kind != "value"
+        classify = self.metric_spec.kind != "value"
         train, test = train_test_split(
             df, test_size=self.test_size, random_state=seed, stratify=df[self.target] if classify else None
         )
@@ -278,12 +279,12 @@ class Task:
         return Prepared(self, public, private)
 
     def submission_columns(self, classes: list[str]) -> list[str]:
-        return ["id", *classes] if self.m.kind == "probabilities" else ["id", self.target]
+        return ["id", *classes] if self.metric_spec.kind == "probabilities" else ["id", self.target]
 
     def sample_submission(self, ids: np.ndarray, classes: list[str]) -> pd.DataFrame:
         import pandas as pd
 
-        kind = self.m.kind
+        kind = self.metric_spec.kind
         if kind == "probabilities":
             return pd.DataFrame({"id": ids, **{c: 1.0 / len(classes) for c in classes}})
         value: Any = {"value": 0.0, "label": classes[0], "probability": 0.5}[kind]
@@ -292,7 +293,7 @@ class Task:
         return pd.DataFrame({"id": ids, self.target: value})
 
     def render_description(self, classes: list[str]) -> str:
-        kind = self.m.kind
+        kind = self.metric_spec.kind
         fmt = {
             "value": f"`id,{self.target}` with a numeric prediction per test row",
             "label": f"`id,{self.target}` with one of the classes {classes} per test row",
@@ -334,7 +335,7 @@ class Task:
         blank = sub[cols].map(lambda v: v is None or (isinstance(v, str) and not v.strip()))
         if sub[cols].isna().any().any() or blank.any().any():
             raise InvalidSubmission("missing values in the predictions")
-        if self.m.kind == "label":
+        if self.metric_spec.kind == "label":
             pred = class_labels(sub[self.target]).to_numpy()
             bad = set(pred) - set(classes)
             if bad:
@@ -346,9 +347,9 @@ class Task:
         arr = values.to_numpy(dtype=float)
         if not np.isfinite(arr).all():
             raise InvalidSubmission("predictions must be finite")
-        if self.m.kind in ("probability", "probabilities") and ((arr < 0) | (arr > 1)).any():
+        if self.metric_spec.kind in ("probability", "probabilities") and ((arr < 0) | (arr > 1)).any():
             raise InvalidSubmission("probabilities must lie in [0, 1]")
-        if self.m.kind == "probabilities":
+        if self.metric_spec.kind == "probabilities":
             if np.abs(arr.sum(axis=1) - 1).max() > 1e-3:
                 raise InvalidSubmission("class probabilities must sum to 1 in every row")
             return arr
@@ -357,15 +358,15 @@ class Task:
     def grade(self, sub: pd.DataFrame, answers: pd.DataFrame) -> float:
         pred = self.check(sub, answers)
         y = answers[self.target]
-        if self.m.kind == "probability":
+        if self.metric_spec.kind == "probability":
             truth = (class_labels(y) == str(self.positive)).to_numpy(dtype=int)
-        elif self.m.kind == "probabilities":
+        elif self.metric_spec.kind == "probabilities":
             truth = class_labels(y).map({c: i for i, c in enumerate(self.classes(answers))}).to_numpy()
-        elif self.m.kind == "label":
+        elif self.metric_spec.kind == "label":
             truth = class_labels(y).to_numpy()
         else:
             truth = y.to_numpy(dtype=float)
-        score = float(self.m.fn(truth, pred))
+        score = float(self.metric_spec.fn(truth, pred))
         if not math.isfinite(score):  # e.g. predictions so large that their squares overflow
             raise InvalidSubmission(f"the predictions give a non-finite {self.metric}")
         return round(score, 5)  # MLE-bench rounds scores to 5 decimals

@@ -1,7 +1,8 @@
 """What a search policy is: given the journal, the next operator and its parents; told each finished node.
 
-Policies differ only here (aira-dojo's split): operators, execution and analysis are shared. A policy keeps
-whatever it needs between steps in ``state()`` (JSON) so a run resumes where it stopped.
+Policies differ only here (aira-dojo's split, ``src/dojo/solvers/``): operators, execution and analysis are
+shared. A policy owns its statistics; it keeps what it cannot rebuild from the journal in ``state()`` (JSON),
+so a run resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -38,8 +39,8 @@ class SearchPolicy(ABC):
     def state(self) -> dict[str, Any]:
         return {}
 
-    def load_state(self, state: dict[str, Any]) -> None:  # noqa: B027 - optional hook
-        """Restore what ``state`` returned."""
+    def load_state(self, state: dict[str, Any], journal: Journal) -> None:  # noqa: B027 - optional hook
+        """Restore what ``state`` returned, for the search recorded in ``journal``."""
 
 
 def normalizer(journal: Journal) -> tuple[float, float]:

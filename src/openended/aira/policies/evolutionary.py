@@ -1,4 +1,5 @@
-"""AIRA_EVO: an island-model evolutionary search (FunSearch-style; reference note §3).
+"""AIRA_EVO: an island-model evolutionary search, FunSearch-style (aira-dojo's
+``src/dojo/solvers/evo/evo.py``).
 
 Generation 0 drafts ``individuals_per_generation`` solutions. Each later generation picks, per individual,
 an island by softmax over its normalized mean fitness and parents by softmax over normalized fitness without
@@ -15,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from openended.aira.config import EvolutionaryConfig
 from openended.aira.journal import Journal, Node
 from openended.aira.policies.base import Action, SearchPolicy, normalize, normalizer, softmax_choice
 
@@ -22,38 +24,25 @@ from openended.aira.policies.base import Action, SearchPolicy, normalize, normal
 class Evolutionary(SearchPolicy):
     name = "evolutionary"
 
-    def __init__(
-        self,
-        rng: np.random.Generator,
-        num_islands: int,
-        max_island_size: int,
-        individuals_per_generation: int,
-        num_generations: int,
-        crossover_prob: float,
-        generations_till_crossover: int,
-        initial_temp: float,
-        final_temp: float,
-        max_debug_depth: int,
-    ) -> None:
+    def __init__(self, cfg: EvolutionaryConfig, rng: np.random.Generator) -> None:
         super().__init__(rng)
-        self.num_islands, self.max_island_size = num_islands, max_island_size
-        self.per_generation, self.num_generations = individuals_per_generation, num_generations
-        self.crossover_prob, self.till_crossover = crossover_prob, generations_till_crossover
-        self.initial_temp, self.final_temp, self.max_debug_depth = initial_temp, final_temp, max_debug_depth
-        self.islands: list[list[int]] = [[] for _ in range(num_islands)]
+        self.cfg = cfg
+        self.islands: list[list[int]] = [[] for _ in range(cfg.num_islands)]
         self.generation = 0  # the generation being produced
         self.queue: list[tuple[str, list[int], int]] = []  # (operator, parents, island)
         self.current_island = 0
         self.debugging: int | None = None
 
     def temperature(self) -> float:
-        frac = min(self.generation / max(self.num_generations - 1, 1), 1.0)
-        return self.initial_temp + (self.final_temp - self.initial_temp) * frac
+        cfg = self.cfg
+        frac = min(self.generation / max(cfg.num_generations - 1, 1), 1.0)
+        return cfg.initial_temp + (cfg.final_temp - cfg.initial_temp) * frac
 
     def _plan(self, journal: Journal) -> None:
+        cfg = self.cfg
         populated = [i for i, isl in enumerate(self.islands) if isl]
         if self.generation == 0 or not populated:  # nothing to evolve yet: draft
-            self.queue = [("draft", [], k % self.num_islands) for k in range(self.per_generation)]
+            self.queue = [("draft", [], k % cfg.num_islands) for k in range(cfg.individuals_per_generation)]
         else:
             lo, hi = normalizer(journal)
             temp = self.temperature()
@@ -62,13 +51,13 @@ class Evolutionary(SearchPolicy):
                 return normalize(journal.fitness(journal[i]), lo, hi)
 
             means = [float(np.mean([norm(i) for i in self.islands[k]])) for k in populated]
-            for _ in range(self.per_generation):
+            for _ in range(cfg.individuals_per_generation):
                 island = populated[softmax_choice(self.rng, means, temp)[0]]
                 members = self.islands[island]
                 cross = (
-                    self.generation >= self.till_crossover
+                    self.generation >= cfg.generations_till_crossover
                     and len(members) >= 2
-                    and self.rng.random() < self.crossover_prob
+                    and self.rng.random() < cfg.crossover_prob
                 )
                 picks = softmax_choice(self.rng, [norm(i) for i in members], temp, 2 if cross else 1)
                 parents = [members[p] for p in picks]
@@ -85,7 +74,7 @@ class Evolutionary(SearchPolicy):
 
     def observe(self, journal: Journal, node: Node) -> None:
         if node.is_buggy:
-            self.debugging = node.id if node.debug_depth < self.max_debug_depth else None
+            self.debugging = node.id if node.debug_depth < self.cfg.max_debug_depth else None
             return
         self.debugging = None
         island = self.islands[self.current_island]
@@ -98,7 +87,7 @@ class Evolutionary(SearchPolicy):
         ):
             return
         island.append(node.id)
-        if len(island) > self.max_island_size:
+        if len(island) > self.cfg.max_island_size:
             island.remove(min(island, key=lambda i: journal.fitness(journal[i])))
 
     def state(self) -> dict[str, Any]:
@@ -110,7 +99,7 @@ class Evolutionary(SearchPolicy):
             "debugging": self.debugging,
         }
 
-    def load_state(self, state: dict[str, Any]) -> None:
+    def load_state(self, state: dict[str, Any], journal: Journal) -> None:
         self.islands = [list(i) for i in state["islands"]]
         self.generation, self.current_island = state["generation"], state["current_island"]
         self.queue = [(op, list(p), isl) for op, p, isl in state["queue"]]
