@@ -11,11 +11,11 @@ from openended.core.runs import Run
 from openended.llm.scripted import ScriptedLLM
 from openended.rainbow_teaming.config import RainbowTeamingConfig
 from openended.rainbow_teaming.domains import QA, SAFETY, Domain, MutationExample
+from openended.rainbow_teaming.mutator import clean_mutation
 from openended.rainbow_teaming.rainbow_teaming import (
     Candidate,
     RainbowTeaming,
     Roles,
-    clean_mutation,
     descriptor_probabilities,
 )
 from openended.rainbow_teaming.runner import run_rainbow_teaming
@@ -59,7 +59,8 @@ def scripted_roles(judge=content_judge) -> Roles:
 
 
 def make(domain: Domain = SAFETY, **kwargs) -> RainbowTeaming:
-    return RainbowTeaming(domain, scripted_roles(kwargs.pop("judge", content_judge)), **kwargs)
+    judge = kwargs.pop("judge", content_judge)
+    return RainbowTeaming(RainbowTeamingConfig(**kwargs), domain, scripted_roles(judge))
 
 
 def fill(rt: RainbowTeaming, cells: list[tuple[int, int]], fitness: float = 0.5) -> None:
@@ -213,7 +214,7 @@ def test_qa_domain_uses_its_own_descriptors_and_the_reference_answer():
 
     roles = scripted_roles()
     roles.evaluator = ScriptedLLM("scripted:evaluator", score=lambda t, c: [0.0, -1.0])
-    rt = RainbowTeaming(QA, roles, batch_size=4)
+    rt = RainbowTeaming(RainbowTeamingConfig(domain="qa", batch_size=4), QA, roles)
     for _ in range(3):
         rt.step()
     assert [d.name for d in rt.archive.dims] == ["Topic", "Question Type"]

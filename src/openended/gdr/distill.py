@@ -16,10 +16,9 @@ from openended.core.runs import load_config
 from openended.gdr.config import GDRConfig
 from openended.gdr.io import Row, read_rows
 from openended.gdr.ledger import Ledger
-from openended.gdr.pipeline import Item
-from openended.gdr.runner import build_refiner, surrogate_key
+from openended.gdr.runner import surrogate_key
+from openended.gdr.tasks import Item, make_task
 from openended.llm.finetune import Example
-from openended.llm.scripted import ScriptedLLM
 
 
 def teacher_examples(run_dir: str | Path, include_fallback: bool = False, shots: int = 0) -> list[Example]:
@@ -30,8 +29,7 @@ def teacher_examples(run_dir: str | Path, include_fallback: bool = False, shots:
     config = load_config(run_dir, GDRConfig).replace(shots=shots)
     with Ledger(run_dir) as ledger:
         accepted = {r["_gdr"]["id"]: r for r in ledger.records("output")}
-    # the rewriter is never called here: the refiner only builds prompts
-    refiner = build_refiner(config, ScriptedLLM("scripted:unused"), None, surrogate_key(run_dir))
+    task = make_task(config, surrogate_key(run_dir))  # prompts only: no model is needed
     examples = []
     for row in read_rows(config.input, config.fields, config.input_format, config.id_field):
         if not isinstance(row, Row) or row.id not in accepted:
@@ -41,8 +39,8 @@ def teacher_examples(run_dir: str | Path, include_fallback: bool = False, shots:
             if record["_gdr"]["fallback"][f] and not include_fallback:
                 continue
             item = Item(row, f, row.data[f])
-            refiner.prepare(item)
-            examples.append(Example(list(refiner.prompt(item)), record[f]))
+            task.prepare(item)
+            examples.append(Example(list(task.prompt(item)), record[f]))
     return examples
 
 

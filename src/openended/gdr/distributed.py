@@ -41,7 +41,7 @@ def refine_with_ray(config: GDRConfig, rows: Iterable[Row], key: str) -> Iterato
     class RefineBatch:
         def __init__(self, config_dict: dict[str, Any], key: str) -> None:
             from openended.core.config import from_dict
-            from openended.gdr.runner import build_refiner
+            from openended.gdr.pipeline import build_refiner
             from openended.llm import load
 
             cfg = from_dict(GDRConfig, config_dict)

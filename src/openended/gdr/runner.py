@@ -18,22 +18,10 @@ from openended.core.runs import Run
 from openended.gdr.config import GDRConfig
 from openended.gdr.io import InputError, Malformed, Row, detect_format, read_rows, write_rows
 from openended.gdr.ledger import Ledger
-from openended.gdr.pipeline import Refiner
-from openended.gdr.surrogates import KEY_ENV, Surrogates, new_key
-from openended.gdr.verifiers import (
-    LLMJudgeVerifier,
-    PIIVerifier,
-    SimilarityVerifier,
-    ToxicityVerifier,
-    Verifier,
-)
+from openended.gdr.pipeline import build_refiner
+from openended.gdr.surrogates import KEY_ENV, new_key
 from openended.llm import LLM, load
 
-JUDGE_QUESTIONS = {
-    "anonymize": "Does this text contain personal information about a real, identifiable person, such as a "
-    "name with contact details, an ID number, an account number or a secret key?",
-    "detoxify": "Is this text offensive, insulting, hateful or threatening?",
-}
 EXTENSIONS = {"jsonl": "refined.jsonl", "csv": "refined.csv", "parquet": "refined.parquet", "hf": "refined"}
 
 
@@ -47,33 +35,6 @@ def surrogate_key(run_dir: Path) -> str:
         os.write(fd, new_key().encode())
         os.close(fd)
     return path.read_text().strip()
-
-
-def build_refiner(config: GDRConfig, rewriter: LLM, judge: LLM | None, key: str) -> Refiner:
-    verifiers: list[Verifier] = []
-    if config.task == "anonymize":
-        verifiers.append(PIIVerifier(config.use_presidio))
-    else:
-        verifiers.append(ToxicityVerifier(config.toxicity_threshold))
-    if config.min_similarity > 0:
-        verifiers.append(SimilarityVerifier(config.min_similarity))
-    if judge is not None:
-        verifiers.append(LLMJudgeVerifier(judge, JUDGE_QUESTIONS[config.task]))
-    return Refiner(
-        config.task,
-        rewriter,
-        verifiers,
-        Surrogates(key) if config.task == "anonymize" else None,
-        max_attempts=config.max_attempts,
-        fallback=config.fallback,
-        use_presidio=config.use_presidio,
-        retry_temperature=config.retry_temperature,
-        toxicity_threshold=config.toxicity_threshold,
-        seed=config.seed,
-        shots=config.shots,
-        other_fields=config.other_fields,
-        id_field=config.id_field,
-    )
 
 
 def scan(config: GDRConfig) -> tuple[list[str], list[Malformed]]:

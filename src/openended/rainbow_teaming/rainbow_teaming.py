@@ -6,7 +6,8 @@ Each iteration, for each of ``batch_size`` candidates:
    or always, without stepping stones);
 2. a **target descriptor** (one category per dimension) is drawn with probability ∝ exp((1 − f)/T) over
    cells, f the cell elite's fitness and 0 for an empty cell, so empty and weak cells are preferred;
-3. the **mutator** rewrites the parent once per descriptor dimension, in order, towards the target category;
+3. the **mutator**'s two-step mutation rewrites the parent once per descriptor dimension, in order, towards
+   the target category (:mod:`openended.rainbow_teaming.mutator`);
 4. the **similarity filter** drops a candidate whose BLEU to its parent exceeds the threshold;
 5. the **target** answers (in QA a reference model answers as well);
 6. the **judge** compares the candidate's response with the incumbent's in both orders (or, score-based,
@@ -19,7 +20,6 @@ exactly as an uninterrupted one.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,19 +29,11 @@ import numpy as np
 from openended.core.archive import Elite, GridArchive, Status
 from openended.llm import LLM, SamplingParams
 from openended.llm.diversity import bleu
+from openended.rainbow_teaming.config import RainbowTeamingConfig
 from openended.rainbow_teaming.domains import Domain
 from openended.rainbow_teaming.evaluation import Evaluator
 from openended.rainbow_teaming.judge import Judge
-
-_LABEL = re.compile(r"^\s*(?:rewritten prompt|prompt|request|question)\s*:\s*", re.IGNORECASE)
-
-
-def clean_mutation(text: str, max_chars: int = 600) -> str:
-    """The mutated prompt from a mutator's answer: drop a leading "Prompt:" label and quotes, keep the first
-    paragraph."""
-    text = _LABEL.sub("", text.strip())
-    text = text.split("\n\n")[0].strip().strip('"').strip()
-    return text[:max_chars]
+from openended.rainbow_teaming.mutator import Mutator
 
 
 def descriptor_probabilities(fitness: np.ndarray, temperature: float) -> np.ndarray:
@@ -78,41 +70,15 @@ class Roles:
 
 
 class RainbowTeaming:
-    def __init__(
-        self,
-        domain: Domain,
-        roles: Roles,
-        *,
-        batch_size: int = 4,
-        judge_mode: str = "pairwise",
-        stepping_stones: bool = True,
-        descriptor_temperature: float = 0.1,
-        similarity_threshold: float = 0.6,
-        mutator_temperature: float = 0.7,
-        target_temperature: float = 0.0,
-        mutation_max_tokens: int = 64,
-        response_max_tokens: int = 96,
-        success_threshold: float = 0.5,
-        seed: int = 0,
-    ) -> None:
-        if judge_mode not in ("pairwise", "score"):
-            raise ValueError(f"judge_mode must be pairwise or score, got {judge_mode!r}")
+    def __init__(self, config: RainbowTeamingConfig, domain: Domain, roles: Roles) -> None:
         if domain.uses_reference and roles.reference is None:
             raise ValueError(f"the {domain.name!r} domain needs a reference model")
+        self.config = config
         self.domain = domain
         self.roles = roles
+        self.mutator = Mutator(roles.mutator, domain, config)
         self.judge = Judge(roles.judge, domain)
-        self.evaluator = Evaluator(domain, roles.evaluator, success_threshold)
-        self.batch_size = batch_size
-        self.judge_mode = judge_mode
-        self.stepping_stones = stepping_stones
-        self.temperature = descriptor_temperature
-        self.similarity_threshold = similarity_threshold
-        self.mutator_temperature = mutator_temperature
-        self.target_temperature = target_temperature
-        self.mutation_max_tokens = mutation_max_tokens
-        self.response_max_tokens = response_max_tokens
-        self.seed = seed
+        self.evaluator = Evaluator(domain, roles.evaluator, config.success_threshold)
         self.archive = GridArchive(domain.dims)
         self.iteration = 0
         self.counters = {
@@ -126,21 +92,22 @@ class RainbowTeaming:
 
     # -- sampling --------------------------------------------------------------------------------
     def rng(self, iteration: int) -> np.random.Generator:
-        return np.random.default_rng([self.seed, iteration])
+        return np.random.default_rng([self.config.seed, iteration])
 
     def _llm_seed(self, iteration: int, role: int) -> int:
-        return int(np.random.SeedSequence([self.seed, iteration, role]).generate_state(1)[0] % (2**31 - 1))
+        state = np.random.SeedSequence([self.config.seed, iteration, role]).generate_state(1)[0]
+        return int(state % (2**31 - 1))
 
     def sample_parents(self, rng: np.random.Generator, n: int) -> list[tuple[str, tuple[int, ...] | None]]:
         """Uniform over the archive's elites; uniform over the seed prompts while the archive is empty or
         without stepping stones."""
-        if self.stepping_stones and len(self.archive):
+        if self.config.stepping_stones and len(self.archive):
             return [(str(e.solution), e.cell) for e in self.archive.sample_elites(n, rng)]
         seeds = self.domain.seeds
         return [(seeds[i], None) for i in rng.integers(len(seeds), size=n)]
 
     def sample_descriptors(self, rng: np.random.Generator, n: int) -> list[tuple[str, ...]]:
-        probs = descriptor_probabilities(self.fitness_grid(), self.temperature)
+        probs = descriptor_probabilities(self.fitness_grid(), self.config.descriptor_temperature)
         flat = rng.choice(len(probs), size=n, p=probs)
         cells = np.array(np.unravel_index(flat, self.archive.shape)).T
         return [tuple(d.labels[i] for d, i in zip(self.domain.dims, cell, strict=True)) for cell in cells]
@@ -151,20 +118,12 @@ class RainbowTeaming:
 
     # -- one iteration -----------------------------------------------------------------------------
     def mutate(self, candidates: list[Candidate], iteration: int) -> None:
-        """K sequential mutations, one per descriptor dimension, batched over candidates."""
-        texts = [c.parent for c in candidates]
-        for k, dim in enumerate(self.domain.dims):
-            prompts = [
-                self.domain.mutation_prompt(dim, c.measures[k], t)
-                for c, t in zip(candidates, texts, strict=True)
-            ]
-            out = self.roles.mutator.generate(
-                prompts,
-                temperature=self.mutator_temperature,
-                max_tokens=self.mutation_max_tokens,
-                seed=self._llm_seed(iteration, k),
-            )
-            texts = [clean_mutation(r.text) or t for r, t in zip(out, texts, strict=True)]
+        """The mutator's two-step mutation of each candidate's parent towards its target descriptor."""
+        texts = self.mutator.mutate(
+            [c.parent for c in candidates],
+            [c.measures for c in candidates],
+            lambda k: self._llm_seed(iteration, k),
+        )
         for c, t in zip(candidates, texts, strict=True):
             c.prompt = t
 
@@ -172,13 +131,15 @@ class RainbowTeaming:
         for c in candidates:
             if not c.prompt.strip():
                 c.filtered = "empty"
-            elif bleu(c.prompt, [c.parent]) > self.similarity_threshold:
+            elif bleu(c.prompt, [c.parent]) > self.config.similarity_threshold:
                 c.filtered = "too similar to its parent"
 
     def respond(self, candidates: list[Candidate], iteration: int) -> None:
         prompts = [self.domain.target_prompt(c.prompt) for c in candidates]
-        params = SamplingParams(max_tokens=self.response_max_tokens, seed=self._llm_seed(iteration, 100))
-        out = self.roles.target.generate(prompts, params, temperature=self.target_temperature)
+        params = SamplingParams(
+            max_tokens=self.config.response_max_tokens, seed=self._llm_seed(iteration, 100)
+        )
+        out = self.roles.target.generate(prompts, params, temperature=self.config.target_temperature)
         for c, r in zip(candidates, out, strict=True):
             c.response = r.text.strip()
         if self.domain.uses_reference:
@@ -206,8 +167,8 @@ class RainbowTeaming:
         """Run one iteration; returns its candidates with what happened to each."""
         iteration = self.iteration
         rng = self.rng(iteration)
-        parents = self.sample_parents(rng, self.batch_size)
-        measures = self.sample_descriptors(rng, self.batch_size)
+        parents = self.sample_parents(rng, self.config.batch_size)
+        measures = self.sample_descriptors(rng, self.config.batch_size)
         candidates = [Candidate(p, cell, m) for (p, cell), m in zip(parents, measures, strict=True)]
         self.mutate(candidates, iteration)
         self.filter(candidates)
@@ -226,7 +187,7 @@ class RainbowTeaming:
                     c.prompt,
                     c.measures,
                     c.fitness,
-                    compare=self._beats if self.judge_mode == "pairwise" else None,
+                    compare=self._beats if self.config.judge_mode == "pairwise" else None,
                     metadata={
                         "response": c.response,
                         "reference": c.reference,

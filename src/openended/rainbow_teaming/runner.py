@@ -36,21 +36,7 @@ def build(config: RainbowTeamingConfig, models: Mapping[str, LLM] | None = None)
         reference=loaded[reference] if reference else None,
         evaluator=loaded[config.evaluator] if config.evaluator else None,
     )
-    return RainbowTeaming(
-        domain,
-        roles,
-        batch_size=config.batch_size,
-        judge_mode=config.judge_mode,
-        stepping_stones=config.stepping_stones,
-        descriptor_temperature=config.descriptor_temperature,
-        similarity_threshold=config.similarity_threshold,
-        mutator_temperature=config.mutator_temperature,
-        target_temperature=config.target_temperature,
-        mutation_max_tokens=config.mutation_max_tokens,
-        response_max_tokens=config.response_max_tokens,
-        success_threshold=config.success_threshold,
-        seed=config.seed,
-    )
+    return RainbowTeaming(config, domain, roles)
 
 
 def run_rainbow_teaming(run: Run, models: Mapping[str, LLM] | None = None) -> RainbowTeaming:
