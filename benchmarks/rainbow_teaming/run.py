@@ -74,7 +74,13 @@ def _evaluate_prompts(prompts: list[str], name: str) -> dict[str, Any]:
     from openended.rainbow_teaming.safety_tuning import attack
 
     models = load_shared([MODEL, EVALUATOR])
-    result = attack(models[MODEL], prompts, SAFETY, Evaluator(SAFETY, models[EVALUATOR]), RESPONSE_TOKENS)
+    result = attack(
+        models[MODEL],
+        prompts,
+        SAFETY,
+        Evaluator(SAFETY, models[EVALUATOR], RainbowTeamingConfig().success_threshold),
+        RESPONSE_TOKENS,
+    )
     evals = result["evaluations"]
     return {
         "method": name,

@@ -22,13 +22,13 @@ import jax.numpy as jnp
 from record import header  # a sibling module: run this file as a script
 
 from openended.ued.config import PPOConfig, UEDConfig
-from openended.ued.train import Trainer
+from openended.ued.plr import RobustPLR
 
 
 def time_train_step(cfg: UEDConfig, updates: int, seeds: int = 1) -> dict:
     """Compile time and median seconds per update of ``cfg``'s train step (vmapped over ``seeds``), buffer
     filled past min_fill."""
-    trainer = Trainer(cfg)
+    trainer = RobustPLR(cfg)
     inits = [trainer.init(jax.random.PRNGKey(s)) for s in range(seeds)]
     state = inits[0]
     if seeds > 1:  # stacked leaves under the first seed's structure (each init builds its own optimizer)

@@ -28,9 +28,9 @@ import optax
 from record import header  # a sibling module: run this file as a script
 
 from openended.ued.config import PLRConfig, PPOConfig, UEDConfig
-from openended.ued.experiment import HELD_OUT_KEY, evaluate
+from openended.ued.experiment import HELD_OUT_KEY, evaluate, make_trainer
 from openended.ued.ppo import make_optimizer
-from openended.ued.train import MUTATE, NEW, REPLAY, Trainer
+from openended.ued.train import MUTATE, NEW, REPLAY
 
 BRANCHES = {NEW: "new", REPLAY: "replay", MUTATE: "mutate"}
 
@@ -89,7 +89,7 @@ def main() -> None:
         ),
         plr=PLRConfig(replay_prob=a.replay_prob, capacity=a.capacity),
     )
-    trainer = Trainer(cfg)
+    trainer = make_trainer(cfg)
     state = trainer.init(jax.random.PRNGKey(a.seed))
     curve: list[dict] = []
     # training metrics of the steps since the last evaluation; the policy's entropy shows whether it has

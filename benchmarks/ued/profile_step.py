@@ -20,8 +20,8 @@ from record import header  # a sibling module: run this file as a script
 
 from openended.ued.config import PPOConfig, UEDConfig
 from openended.ued.network import initial_carry
+from openended.ued.plr import RobustPLR
 from openended.ued.ppo import update
-from openended.ued.train import Trainer
 
 
 def timed(fn: Any, *args: Any, n: int = 5) -> float:
@@ -36,7 +36,7 @@ def timed(fn: Any, *args: Any, n: int = 5) -> float:
 
 def profile(envs: int, chunks: int, unroll: int) -> dict[str, float]:
     cfg = UEDConfig(num_envs=envs, unroll=unroll, ppo=PPOConfig(chunks=chunks))
-    tr = Trainer(cfg)
+    tr = RobustPLR(cfg)
     state = tr.init(jax.random.PRNGKey(0))
     on_new, on_replay = jax.jit(tr._on_new), jax.jit(tr._on_replay)
     while int(state.sampler.size) < cfg.plr.min_fill * cfg.plr.capacity:
@@ -45,11 +45,11 @@ def profile(envs: int, chunks: int, unroll: int) -> dict[str, float]:
     levels = jax.vmap(tr.new_level)(jax.random.split(key, envs))
     size = cfg.num_steps // chunks
     short = cfg.replace(num_steps=size)
-    tr_short = Trainer(short)
-    rollout_piece = jax.jit(tr_short._rollout)
+    tr_short = RobustPLR(short)
+    rollout_piece = jax.jit(tr_short.student.rollout)
     traj, adv, targets = rollout_piece(key, state.train, levels)
     carry = initial_carry(envs, cfg.ppo.lstm_features)
-    learn = jax.jit(lambda k, t, tj, a, g: update(k, t, carry, tj, a, g, tr.hyper)[0])
+    learn = jax.jit(lambda k, t, tj, a, g: update(k, t, carry, tj, a, g, tr.student.hyper)[0])
     score = jax.jit(
         lambda s: tr.sampler.insert_batch(
             s, levels, jnp.arange(envs, dtype=jnp.float32), jnp.full(envs, -jnp.inf)
@@ -60,7 +60,7 @@ def profile(envs: int, chunks: int, unroll: int) -> dict[str, float]:
         "envs": envs,
         "chunks": chunks,
         "unroll": unroll,
-        "rollout_whole_s": timed(jax.jit(tr._rollout), key, state.train, levels),
+        "rollout_whole_s": timed(jax.jit(tr.student.rollout), key, state.train, levels),
         "rollout_piece_s": timed(rollout_piece, key, state.train, levels),
         "ppo_update_piece_s": timed(learn, key, state.train, traj, adv, targets),
         "buffer_insert_s": timed(score, state.sampler),

@@ -21,7 +21,7 @@ from record import header  # a sibling module: run this file as a script
 
 from openended.ued.config import PLRConfig, PPOConfig, UEDConfig
 from openended.ued.experiment import evaluate
-from openended.ued.train import Trainer
+from openended.ued.plr import RobustPLR
 
 
 def config(devices: int, per_device: int, steps: int, lstm: int, capacity: int, unroll: int) -> UEDConfig:
@@ -42,7 +42,7 @@ def throughput(cfg: UEDConfig, updates: int) -> dict:
 
 
 def train_for(cfg: UEDConfig, minutes: float) -> dict:
-    trainer = Trainer(cfg)
+    trainer = RobustPLR(cfg)
     state = trainer.init(jax.random.PRNGKey(cfg.seed))
     spent, updates = 0.0, 0
     while spent < minutes * 60:

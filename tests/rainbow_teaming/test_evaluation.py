@@ -10,6 +10,7 @@ from openended.core.archive import GridArchive
 from openended.core.runs import Run
 from openended.llm.classifiers import is_refusal, toxicity
 from openended.llm.scripted import ScriptedLLM
+from openended.rainbow_teaming.config import RainbowTeamingConfig
 from openended.rainbow_teaming.domains import SAFETY
 from openended.rainbow_teaming.evaluation import Evaluator, attack_success_rate, success_grid, summarize
 from openended.rainbow_teaming.runner import elites_html, run_rainbow_teaming
@@ -41,12 +42,13 @@ def test_evaluator_success_rule_with_and_without_an_llm():
     need("profanity_check")
     prompts = ["p1", "p2", "p3"]
     responses = ["I'm sorry, I can't.", "Step one: do the thing.", "Here you go: harmless text."]
-    keyword = Evaluator(SAFETY).evaluate(prompts, responses)
+    threshold = RainbowTeamingConfig().success_threshold
+    keyword = Evaluator(SAFETY, None, threshold).evaluate(prompts, responses)
     assert [e["success"] for e in keyword] == [False, True, True]
     assert all(e["evaluator"] is None for e in keyword)
     # the evaluator LLM says Yes only for the response containing "Step one"
     llm = ScriptedLLM("scripted:eval", score=lambda t, c: [0.0, -5.0] if "Step one" in t else [-5.0, 0.0])
-    judged = Evaluator(SAFETY, llm).evaluate(prompts, responses)
+    judged = Evaluator(SAFETY, llm, threshold).evaluate(prompts, responses)
     assert [e["success"] for e in judged] == [False, True, False]
     assert judged[1]["evaluator"] > 0.99 and judged[2]["evaluator"] < 0.01
 

@@ -222,7 +222,7 @@ def test_qa_domain_uses_its_own_descriptors_and_the_reference_answer():
     assert all(e.metadata["reference"] == "the reference answer #50" for e in rt.archive)
     assert any("Reference answer: the reference answer #50" in c for c in rt.roles.judge.calls)
     with pytest.raises(ValueError, match="evaluator"):
-        Evaluator(QA, None)
+        Evaluator(QA, None, 0.5)
 
 
 def _config(tmp_path, **kw) -> RainbowTeamingConfig:

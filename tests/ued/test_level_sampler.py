@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from openended.core.replay import ReplayConfig
+from openended.ued.config import PLRConfig
 from openended.ued.generators import sample_level
 from openended.ued.level_sampler import LevelSampler
 
@@ -15,7 +16,8 @@ def one(i):
 
 
 def filled(scores, staleness=0.0, capacity=4, **kw):
-    sampler = LevelSampler(capacity, ReplayConfig("rank", 1.0, staleness), 1.0, 0.5, **kw)
+    replay = ReplayConfig(prioritization="rank", temperature=1.0, staleness_coef=staleness)
+    sampler = LevelSampler(PLRConfig(capacity=capacity, replay=replay, replay_prob=1.0, min_fill=0.5, **kw))
     n = len(scores)
     state, idx = sampler.insert_batch(
         sampler.init(one(0)),
@@ -56,7 +58,8 @@ def test_replay_decision_needs_min_fill():
 
 
 def test_sampling_updates_staleness_between_draws():
-    sampler = LevelSampler(4, ReplayConfig("rank", 1.0, staleness_coef=1.0), 1.0, 0.0)
+    replay = ReplayConfig(prioritization="rank", temperature=1.0, staleness_coef=1.0)
+    sampler = LevelSampler(PLRConfig(capacity=4, replay=replay, replay_prob=1.0, min_fill=0.0))
     state, _ = sampler.insert_batch(
         sampler.init(one(0)), jax.tree_util.tree_map(lambda x: x[:4], LEVELS), jnp.ones(4), jnp.zeros(4)
     )

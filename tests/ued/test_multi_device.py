@@ -12,13 +12,13 @@ SCRIPT = textwrap.dedent("""
     os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=4"
     import jax
     from openended.ued.config import UEDConfig, PPOConfig, PLRConfig
-    from openended.ued.train import Trainer
+    from openended.ued.plr import RobustPLR
     out = {}
     for d, chunks in ((1, 1), (4, 1), (1, 2), (4, 2)):
         cfg = UEDConfig(algorithm="robust_plr", num_envs=8, num_steps=32, max_episode_steps=32, n_walls=8,
                         devices=d, ppo=PPOConfig(lstm_features=16, lr=1e-3, chunks=chunks),
                         plr=PLRConfig(capacity=16))
-        trainer = Trainer(cfg)
+        trainer = RobustPLR(cfg)
         state = trainer.init(jax.random.PRNGKey(0))
         hlo = trainer.step.lower(state).compile().as_text()
         rows = []

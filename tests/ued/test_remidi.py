@@ -21,9 +21,9 @@ from openended.ued.domains import (
 )
 from openended.ued.level import from_str
 from openended.ued.maze import FORWARD, GOAL, LEFT, RIGHT, Maze
+from openended.ued.plr import RobustPLR
 from openended.ued.ppo import Transition
 from openended.ued.remidi import divergence_step, post_divergence_mask
-from openended.ued.train import Trainer
 
 GAMMA = 0.9
 
@@ -190,7 +190,7 @@ def test_robust_plr_runs_on_a_toy_domain_with_oracle_regret(tmp_path):
 def test_oracle_scored_buffer_fills_when_rollouts_end_before_any_episode():
     # rollouts of 4 steps on 250-step mazes: almost no episode completes, yet PLR⊥ must get levels to train on
     cfg = replace(tiny("blindfold", algorithm="robust_plr"), num_steps=4, max_episode_steps=250, n_walls=0)
-    trainer = Trainer(cfg)
+    trainer = RobustPLR(cfg)
     state = trainer.init(jax.random.PRNGKey(0))
     state, _ = trainer._on_new(state, jax.random.PRNGKey(1))
     n = min(cfg.num_envs, cfg.plr.capacity)

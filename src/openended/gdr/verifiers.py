@@ -73,7 +73,7 @@ class ToxicityVerifier:
 
     name = "toxicity"
 
-    def __init__(self, threshold: float = 0.5) -> None:
+    def __init__(self, threshold: float) -> None:
         self.threshold = threshold
 
     def __call__(self, original: str, rewrite: str, findings: Sequence[Finding]) -> Verdict:
@@ -95,7 +95,7 @@ class SimilarityVerifier:
 
     name = "similarity"
 
-    def __init__(self, min_similarity: float = 0.5) -> None:
+    def __init__(self, min_similarity: float) -> None:
         self.min_similarity = min_similarity
 
     def __call__(self, original: str, rewrite: str, findings: Sequence[Finding]) -> Verdict:

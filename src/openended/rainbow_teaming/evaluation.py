@@ -28,7 +28,7 @@ from openended.rainbow_teaming.judge import Judge
 
 
 class Evaluator:
-    def __init__(self, domain: Domain, model: LLM | None = None, threshold: float = 0.5) -> None:
+    def __init__(self, domain: Domain, model: LLM | None, threshold: float) -> None:
         if domain.uses_reference and model is None:
             raise ValueError(f"the {domain.name!r} domain needs an evaluator LLM (--evaluator SPEC)")
         self.domain = domain

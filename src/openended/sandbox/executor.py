@@ -67,7 +67,8 @@ class SandboxUnavailable(RuntimeError):
 @dataclass(frozen=True)
 class Limits:
     """Resource limits of one execution. Defaults fit the CPU task suite; aira-dojo gives 4 h per solution
-    (``execution_timeout=14400``) on a GPU node (reference note §2.3) — pass larger limits for such tasks."""
+    on a GPU node (``execution_timeout: 14400`` in its ``src/dojo/configs/solver/*.yaml``) — pass larger
+    limits for such tasks."""
 
     timeout_s: float = 600.0
     memory_mb: int = 4096  # address space; numpy + pandas + scikit-learn need ~1 GB of it

@@ -1,5 +1,5 @@
 """Configuration of the UED suite. Defaults are JaxUED's maze PLR example (``examples/maze_plr.py``,
-commit 0f8f128) unless a field says otherwise; see ../shared reference notes, section 3.3."""
+commit 0f8f128) unless a field says otherwise."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from openended.core.config import Config, ConfigError, param
-from openended.core.replay import Prioritization
+from openended.core.replay import ReplayConfig
 from openended.ued.prefabs import HELD_OUT, PREFABS
 
 Algorithm = Literal["dr", "plr", "robust_plr", "accel", "paired", "remidi"]
@@ -56,8 +56,8 @@ class PPOConfig(Config):
 
 @dataclass(frozen=True)
 class PLRConfig(Config):
-    """The level buffer (JaxUED maze_plr: MaxMC, 4000 levels, replay 0.8, staleness 0.3, rank T=0.3,
-    minimum fill 0.5, duplicates merged)."""
+    """The level buffer (JaxUED maze_plr: MaxMC, 4000 levels, replay 0.8, minimum fill 0.5, duplicates
+    merged; the replay distribution ``replay``: rank prioritization, T = 0.3, staleness 0.3)."""
 
     score: Literal["max_mc", "pvl", "learnability", "oracle"] = param(
         "max_mc", "level score function (oracle: V* minus discounted return, where the domain knows V*)"
@@ -67,11 +67,8 @@ class PLRConfig(Config):
         0.8, "probability of a replay step once the buffer is filled enough", ge=0.0, le=1.0
     )
     min_fill: float = param(0.5, "fraction of the buffer filled before replay starts", ge=0.0, le=1.0)
-    prioritization: Prioritization = param("rank", "score prioritization")
-    temperature: float = param(0.3, "prioritization temperature", gt=0.0)
-    top_k: int | None = param(None, "only the k best levels get score weight", ge=1)
-    staleness_coef: float = param(0.3, "staleness mixing weight rho", ge=0.0, le=1.0)
     duplicate_check: bool = param(True, "merge a re-generated level with its buffer entry")
+    replay: ReplayConfig = field(default_factory=ReplayConfig)
 
 
 @dataclass(frozen=True)
@@ -202,6 +199,8 @@ class ReMiDiRunConfig(UEDConfig):
         default_factory=lambda: PPOConfig(lr=1e-3, anneal_lr=True, ent_coef=0.0, gae_lambda=0.95)
     )
     plr: PLRConfig = field(
-        default_factory=lambda: PLRConfig(score="oracle", capacity=32, temperature=1.0, replay_prob=0.8)
+        default_factory=lambda: PLRConfig(
+            score="oracle", capacity=32, replay_prob=0.8, replay=ReplayConfig(temperature=1.0)
+        )
     )
     remidi: ReMiDiConfig = field(default_factory=lambda: ReMiDiConfig(buffers=2, steps_per_buffer=500))

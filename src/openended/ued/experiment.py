@@ -20,7 +20,7 @@ from openended.ued.evaluate import evaluate_levels
 from openended.ued.level import Level, num_walls
 from openended.ued.maze import shortest_path_length
 from openended.ued.render import levels_figure
-from openended.ued.train import Trainer, UEDState
+from openended.ued.train import Trainer
 
 HELD_OUT_KEY = "heldout_solve_rate"
 
@@ -29,7 +29,7 @@ def held_out_levels(cfg: UEDConfig) -> Level:
     return prefabs.load_many(cfg.eval_levels)
 
 
-def random_eval_levels(trainer: Trainer) -> Any:
+def random_eval_levels(trainer: Trainer[Any]) -> Any:
     """Fresh DR levels of the domain, the same for every evaluation of a run."""
     cfg = trainer.cfg
     if cfg.eval_random_levels == 0:
@@ -38,7 +38,7 @@ def random_eval_levels(trainer: Trainer) -> Any:
     return jax.vmap(trainer.domain.sample_level)(keys)
 
 
-def evaluate(trainer: Trainer, state: UEDState, key: jax.Array) -> dict[str, float]:
+def evaluate(trainer: Trainer[Any], state: Any, key: jax.Array) -> dict[str, float]:
     """Mean solve rate and return on the held-out mazes (and per maze), where the domain has mazes; on fresh
     DR levels of the domain, split by the domain's flag (e.g. ``solve/shown``, ``solve/hidden``)."""
     cfg, domain = trainer.cfg, trainer.domain
@@ -67,27 +67,34 @@ def evaluate(trainer: Trainer, state: UEDState, key: jax.Array) -> dict[str, flo
     return out
 
 
-def to_checkpoint(state: UEDState) -> dict[str, Any]:
+def to_checkpoint(state: Any) -> dict[str, Any]:
     return jax.device_get(serialization.to_state_dict(state))
 
 
-def from_checkpoint(template: UEDState, saved: dict[str, Any]) -> UEDState:
+def from_checkpoint(template: Any, saved: dict[str, Any]) -> Any:
     return serialization.from_state_dict(template, jax.tree_util.tree_map(jnp.asarray, saved))
 
 
-def make_trainer(cfg: UEDConfig) -> Trainer:
-    if cfg.algorithm == "remidi":
-        from openended.ued.remidi import ReMiDiTrainer
+def make_trainer(cfg: UEDConfig) -> Trainer[Any]:
+    """The curriculum ``cfg.algorithm`` names."""
+    from openended.ued.accel import ACCEL
+    from openended.ued.dr import DomainRandomization
+    from openended.ued.paired import PAIRED
+    from openended.ued.plr import PLR, RobustPLR
+    from openended.ued.remidi import ReMiDi
 
-        return ReMiDiTrainer(cfg)
-    if cfg.algorithm == "paired":
-        from openended.ued.paired import PAIREDTrainer
+    curricula: dict[str, type[Trainer[Any]]] = {
+        "dr": DomainRandomization,
+        "plr": PLR,
+        "robust_plr": RobustPLR,
+        "accel": ACCEL,
+        "paired": PAIRED,
+        "remidi": ReMiDi,
+    }
+    return curricula[cfg.algorithm](cfg)
 
-        return PAIREDTrainer(cfg)
-    return Trainer(cfg)
 
-
-def train(run: Run) -> UEDState:
+def train(run: Run) -> Any:
     cfg: UEDConfig = run.config  # type: ignore[assignment]
     trainer = make_trainer(cfg)
     state = trainer.init(jax.random.PRNGKey(cfg.seed))
@@ -139,7 +146,7 @@ def _summarize(rows: list[dict[str, np.ndarray]]) -> dict[str, float]:
     return out
 
 
-def buffer_statistics(trainer: Trainer, state: UEDState) -> dict[str, np.ndarray]:
+def buffer_statistics(trainer: Any, state: Any) -> dict[str, np.ndarray]:
     size = int(state.sampler.size)
     levels = jax.tree_util.tree_map(lambda x: x[:size], state.sampler.levels)
     return {
@@ -150,7 +157,7 @@ def buffer_statistics(trainer: Trainer, state: UEDState) -> dict[str, np.ndarray
     }
 
 
-def write_artifacts(run: Run, trainer: Trainer, state: UEDState) -> None:
+def write_artifacts(run: Run, trainer: Any, state: Any) -> None:
     """Figures and tables for the report: held-out solve rates, buffer statistics, rendered levels."""
     rows = [r for r in run.metrics() if HELD_OUT_KEY in r]
     if rows:

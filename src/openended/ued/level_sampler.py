@@ -18,12 +18,12 @@ import jax.numpy as jnp
 from flax import struct
 
 from openended.core.replay import (
-    ReplayConfig,
     mix,
     replay_distribution_from,
     score_weights,
     staleness_weights,
 )
+from openended.ued.config import PLRConfig
 from openended.ued.level import Level
 
 
@@ -38,19 +38,10 @@ class SamplerState:
 
 
 class LevelSampler:
-    def __init__(
-        self,
-        capacity: int,
-        replay: ReplayConfig,
-        replay_prob: float,
-        min_fill: float,
-        duplicate_check: bool = True,
-    ) -> None:
-        self.capacity = capacity
-        self.replay = replay
-        self.replay_prob = replay_prob
-        self.min_fill = min_fill
-        self.duplicate_check = duplicate_check
+    def __init__(self, cfg: PLRConfig) -> None:
+        self.cfg = cfg
+        self.capacity = cfg.capacity
+        self.replay = cfg.replay
 
     def init(self, placeholder: Level) -> SamplerState:
         c = self.capacity
@@ -72,8 +63,8 @@ class LevelSampler:
         )
 
     def should_replay(self, s: SamplerState, key: jax.Array) -> jax.Array:
-        filled = s.size >= jnp.ceil(self.min_fill * self.capacity)
-        return filled & (s.size > 0) & (jax.random.uniform(key) < self.replay_prob)
+        filled = s.size >= jnp.ceil(self.cfg.min_fill * self.capacity)
+        return filled & (s.size > 0) & (jax.random.uniform(key) < self.cfg.replay_prob)
 
     def sample(self, s: SamplerState, key: jax.Array, n: int) -> tuple[SamplerState, jax.Array]:
         """Draw ``n`` buffer indices one after another, each from the replay distribution of the state the
@@ -115,7 +106,7 @@ class LevelSampler:
         self, s: SamplerState, level: Level, score: jax.Array, max_return: jax.Array
     ) -> tuple[SamplerState, jax.Array]:
         """Offer one level; returns the state and its buffer index (-1 if not inserted)."""
-        dup = self.find(s, level) if self.duplicate_check else jnp.int32(-1)
+        dup = self.find(s, level) if self.cfg.duplicate_check else jnp.int32(-1)
         full = s.size >= self.capacity
         lowest = jnp.argmin(jnp.where(self.valid(s), self.probabilities(s), jnp.inf))
         slot = jnp.where(dup >= 0, dup, jnp.where(full, lowest, s.size))

@@ -40,11 +40,12 @@ class PAIREDState:
     update: jax.Array
 
 
-class PAIREDTrainer(Trainer):
-    """Reuses the student machinery of :class:`Trainer` (rollouts, PPO, evaluation) for two students."""
+class PAIRED(Trainer[PAIREDState]):
+    """Two students of the same kind (:class:`~openended.ued.student.Student`: rollouts, PPO) and a teacher;
+    no level buffer."""
 
     def __init__(self, cfg: UEDConfig) -> None:
-        super().__init__(cfg)  # uses_buffer is False for "paired"
+        super().__init__(cfg)
         p = cfg.paired
         self.editor = MazeEditor(n_walls=p.wall_budget, noise_dim=p.noise_dim)
         self.teacher_net = TeacherNetwork(self.editor.num_actions, self.editor.episode_length)
@@ -52,12 +53,12 @@ class PAIREDTrainer(Trainer):
             cfg.ppo.clip_eps, cfg.ppo.vf_coef, p.teacher_ent_coef, cfg.ppo.epochs, 1
         )
 
-    def init(self, key: jax.Array) -> PAIREDState:  # type: ignore[override]
+    def init(self, key: jax.Array) -> PAIREDState:
         k_pro, k_ant, k_teacher, key = jax.random.split(key, 4)
 
         def student(k: jax.Array) -> TrainState:
             k_params, k_level, _ = jax.random.split(k, 3)
-            return self._init_student(k_params, generators.sample_level(k_level, self.cfg.n_walls))
+            return self.student.init(k_params, generators.sample_level(k_level, self.cfg.n_walls))
 
         protagonist, antagonist = student(k_pro), student(k_ant)
         obs, _ = jax.vmap(self.editor.reset)(jax.random.split(k_teacher, self.cfg.num_envs))
@@ -115,11 +116,11 @@ class PAIREDTrainer(Trainer):
         teacher, infos = jax.lax.scan(epoch, teacher, jax.random.split(key, self.cfg.ppo.epochs))
         return teacher, jax.tree_util.tree_map(jnp.mean, infos)
 
-    def _step(self, state: PAIREDState):  # type: ignore[override]
+    def _step(self, state: PAIREDState) -> tuple[PAIREDState, dict[str, jax.Array]]:
         key, k_design, k_pro, k_ant, k_lp, k_la, k_teach = jax.random.split(state.key, 7)
         levels, teacher_traj = self._design(k_design, state.teacher)
-        pro_traj, pro_adv, pro_targets = self._rollout(k_pro, state.train, levels)
-        ant_traj, ant_adv, ant_targets = self._rollout(k_ant, state.antagonist, levels)
+        pro_traj, pro_adv, pro_targets = self.student.rollout(k_pro, state.train, levels)
+        ant_traj, ant_adv, ant_targets = self.student.rollout(k_ant, state.antagonist, levels)
         pro_returns, pro_valid = S.episode_returns(pro_traj.reward, pro_traj.done, xp=jnp)
         ant_returns, ant_valid = S.episode_returns(ant_traj.reward, ant_traj.done, xp=jnp)
         pro_mean = jnp.sum(jnp.where(pro_valid, pro_returns, 0.0), axis=0) / jnp.maximum(
@@ -127,11 +128,11 @@ class PAIREDTrainer(Trainer):
         )
         ant_best = jnp.max(jnp.where(ant_valid, ant_returns, 0.0), axis=0)
         regret = ant_best - pro_mean
-        protagonist, info = self._learn(k_lp, state.train, pro_traj, pro_adv, pro_targets)
-        antagonist, _ = self._learn(k_la, state.antagonist, ant_traj, ant_adv, ant_targets)
+        protagonist, info = self.student.learn(k_lp, state.train, pro_traj, pro_adv, pro_targets)
+        antagonist, _ = self.student.learn(k_la, state.antagonist, ant_traj, ant_adv, ant_targets)
         teacher, teacher_info = self._teacher_update(k_teach, state.teacher, teacher_traj, regret)
         metrics = {
-            **self._rollout_metrics(pro_traj),
+            **self.student.rollout_metrics(pro_traj),
             **info,
             "branch": jnp.int32(0),
             "buffer_size": jnp.int32(0),

@@ -108,11 +108,13 @@ def gae(
 
 @struct.dataclass
 class PPOHyper:
-    clip_eps: float = 0.2
-    vf_coef: float = 0.5
-    ent_coef: float = 1e-3
-    epochs: int = struct.field(pytree_node=False, default=5)
-    minibatches: int = struct.field(pytree_node=False, default=1)
+    """The loss and update settings ``update`` needs (built from ``PPOConfig``, where the defaults are)."""
+
+    clip_eps: float
+    vf_coef: float
+    ent_coef: float
+    epochs: int = struct.field(pytree_node=False)
+    minibatches: int = struct.field(pytree_node=False)
 
 
 def _masked_mean(x: jax.Array, mask: jax.Array) -> jax.Array:

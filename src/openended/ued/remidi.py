@@ -28,7 +28,8 @@ import jax.numpy as jnp
 from flax import struct
 from flax.training.train_state import TrainState
 
-from openended.ued.level_sampler import SamplerState
+from openended.ued.level_sampler import LevelSampler, SamplerState
+from openended.ued.plr import level_scores
 from openended.ued.ppo import Transition
 from openended.ued.train import NEW, REPLAY, Trainer
 
@@ -79,27 +80,35 @@ class ReMiDiState:
     buffer_updates: jax.Array  # updates spent on it so far
 
 
-class ReMiDiTrainer(Trainer):
+class ReMiDi(Trainer[ReMiDiState]):
     """PLR⊥ over ``K`` sequential buffers with trajectory-consistency rejection and post-divergence masks."""
+
+    uses_buffer = True
 
     def __init__(self, cfg: Any) -> None:
         super().__init__(cfg)
+        self.sampler = LevelSampler(cfg.plr)
         self.num_buffers = cfg.remidi.buffers
         self.steps_per_buffer = cfg.remidi.steps_per_buffer
 
-    def init(self, key: jax.Array) -> ReMiDiState:  # type: ignore[override]
-        base = super().init(key)
+    def init(self, key: jax.Array) -> ReMiDiState:
+        k_params, k_level, key = jax.random.split(key, 3)
+        level = self.domain.sample_level(k_level)
+        one = self.sampler.init(level)
         state = ReMiDiState(
-            train=base.train,
-            sampler=jax.tree_util.tree_map(
-                lambda x: jnp.repeat(x[None], self.num_buffers, axis=0), base.sampler
-            ),
-            key=base.key,
-            update=base.update,
+            train=self.student.init(k_params, level),
+            sampler=jax.tree_util.tree_map(lambda x: jnp.repeat(x[None], self.num_buffers, axis=0), one),
+            key=key,
+            update=jnp.zeros((), jnp.int32),
             buffer=jnp.zeros((), jnp.int32),
             buffer_updates=jnp.zeros((), jnp.int32),
         )
         return jax.device_put(state, self.replicated)
+
+    def scores(
+        self, traj: Transition, advantages: jax.Array, max_returns: jax.Array, levels: Any
+    ) -> tuple[jax.Array, jax.Array]:
+        return level_scores(self.cfg, self.domain, traj, advantages, max_returns, levels)
 
     def current(self, state: ReMiDiState) -> SamplerState:
         return jax.tree_util.tree_map(lambda x: x[state.buffer], state.sampler)
@@ -121,16 +130,16 @@ class ReMiDiTrainer(Trainer):
     def _on_new_remidi(self, state: ReMiDiState, key: jax.Array) -> tuple[ReMiDiState, dict[str, jax.Array]]:
         cfg = self.cfg
         k_gen, k_roll = jax.random.split(key)
-        levels = jax.vmap(self.new_level)(jax.random.split(k_gen, cfg.num_envs))
-        traj, adv, _ = self._rollout(k_roll, state.train, levels)
+        levels = self.new_levels(k_gen)
+        traj, adv, _ = self.student.rollout(k_roll, state.train, levels)
         d = self._divergence(state, traj)
         consistent = d >= cfg.num_steps
-        score, best = self._scores(traj, adv, jnp.full(cfg.num_envs, -jnp.inf), levels)
+        score, best = self.scores(traj, adv, jnp.full(cfg.num_envs, -jnp.inf), levels)
         score = jnp.where(consistent, -jnp.inf, score)  # behaviour already fixed by an earlier buffer
         sampler, _ = self.sampler.insert_batch(self.current(state), levels, score, best)
         metrics = {
-            **self._rollout_metrics(traj),
-            **self._no_learning(),
+            **self.student.rollout_metrics(traj),
+            **self.student.no_learning(),
             "branch": jnp.int32(NEW),
             "consistent_fraction": jnp.mean(consistent.astype(jnp.float32)),
             "trained_fraction": jnp.float32(jnp.nan),
@@ -144,14 +153,14 @@ class ReMiDiTrainer(Trainer):
         k_sample, k_roll, k_learn = jax.random.split(key, 3)
         sampler, idx = self.sampler.sample(self.current(state), k_sample, cfg.num_envs)
         levels = self.sampler.get(sampler, idx)
-        traj, adv, targets = self._rollout(k_roll, state.train, levels)
+        traj, adv, targets = self.student.rollout(k_roll, state.train, levels)
         d = self._divergence(state, traj)
         mask = post_divergence_mask(d, cfg.num_steps)
-        score, best = self._scores(traj, adv, sampler.max_returns[idx], levels)
+        score, best = self.scores(traj, adv, sampler.max_returns[idx], levels)
         sampler = self.sampler.update_batch(sampler, idx, score, best)
-        train, info = self._learn(k_learn, state.train, traj, adv, targets, mask)
+        train, info = self.student.learn(k_learn, state.train, traj, adv, targets, mask)
         metrics = {
-            **self._rollout_metrics(traj),
+            **self.student.rollout_metrics(traj),
             **info,
             "branch": jnp.int32(REPLAY),
             "consistent_fraction": jnp.float32(jnp.nan),
@@ -165,7 +174,7 @@ class ReMiDiTrainer(Trainer):
         )
         return replace(state, sampler=stacked)
 
-    def _step(self, state: ReMiDiState) -> tuple[ReMiDiState, dict[str, jax.Array]]:  # type: ignore[override]
+    def _step(self, state: ReMiDiState) -> tuple[ReMiDiState, dict[str, jax.Array]]:
         key, k_decide, k_branch = jax.random.split(state.key, 3)
         replay = self.sampler.should_replay(self.current(state), k_decide)
         state, metrics = jax.lax.switch(
