@@ -4,6 +4,7 @@ and a report at the end. A system describes itself as an :class:`Experiment`; th
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable
 from contextlib import suppress
@@ -38,6 +39,15 @@ class TourEntry:
     run_dir: Path
     summary: dict[str, Any]
     headline: Path | None = None
+
+
+def emit_json(result: Any, path: str | Path | None = None) -> int:
+    """A command's result as indented JSON on stdout, and in ``path`` when one is given; exit status 0."""
+    text = json.dumps(result, indent=1)
+    if path:
+        Path(path).write_text(text + "\n")
+    print(text)
+    return 0
 
 
 def execute(

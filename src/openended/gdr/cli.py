@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from openended.core.commands import Experiment, TourEntry, add_run_command, execute
+from openended.core.commands import Experiment, TourEntry, add_run_command, emit_json, execute
 from openended.core.config import ConfigError, param
 from openended.core.report import Report
 from openended.core.runs import read_metrics
@@ -126,11 +126,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         outputs = {r["id"]: r["text"] for r in corpus}  # the corpus as it is: the do-nothing reference
     toxic = bool(corpus) and corpus[0].get("genre") == "toxic"
     result = (evaluate_detox if toxic else evaluate_pii)(corpus, outputs)
-    text = json.dumps(result, indent=1)
-    if args.json:
-        Path(args.json).write_text(text + "\n")
-    print(text)
-    return 0
+    return emit_json(result, args.json)
 
 
 def _distill(args: argparse.Namespace) -> int:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from openended.core.commands import Experiment, TourEntry, add_run_command, execute
+from openended.core.commands import Experiment, TourEntry, add_run_command, emit_json, execute
 from openended.core.report import Report, curves_figure
 from openended.core.runs import RunError, load_config, read_metrics
 from openended.rainbow_teaming.config import RainbowTeamingConfig
@@ -110,11 +110,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         **{k: result[k] for k in ("n", "asr", "refusal_rate", "mean_toxicity")},
         **prompt_diversity(prompts),
     }
-    text = json.dumps(out, indent=1)
-    if args.json:
-        Path(args.json).write_text(text + "\n")
-    print(text)
-    return 0
+    return emit_json(out, args.json)
 
 
 def _export(args: argparse.Namespace) -> int:
