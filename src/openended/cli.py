@@ -30,12 +30,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     meta = read_meta(args.run_dir)
     sections = None
-    try:
-        system = systems.get(meta.get("system", ""))
-        if system.implemented and not system.missing():
-            sections = system.cli().EXPERIMENT.sections
-    except KeyError:
-        pass
+    # a system may run several experiments (rl: train-expert, collect, evaluate), each its own run kind
+    for system in systems.runnable():
+        cli = system.cli()
+        for exp in getattr(cli, "EXPERIMENTS", (cli.EXPERIMENT,)):
+            if exp.system == meta.get("system"):
+                sections = exp.sections
     path = write_run_report(args.run_dir, sections)
     print(path)
     return 0

@@ -65,6 +65,15 @@ SYSTEMS: tuple[System, ...] = (
         4,
     ),
     System(
+        "rl",
+        "Torch RL layer: Procgen PPO experts, Minari datasets, the generalization protocol",
+        "Cobbe et al. 2020; Mediratta et al. 2024 (gen_dgrl); Schmidt & Jiang 2024 (LAPO)",
+        "rl",
+        ("torch", "procgen", "minari"),
+        "rl",
+        24,
+    ),
+    System(
         "madrid",
         "MADRID: diagnosing multi-agent policies",
         "Samvelyan et al. 2024",

@@ -27,6 +27,7 @@ DATA_DIRS = (
     ("aide", "example_tasks"),  # house prices
     ("palmerpenguins", "data"),  # penguins
     ("scipy", "io/arff/tests/data"),  # iris.arff (with its classes)
+    ("statsmodels", "genmod/tests/results"),  # iris.csv among GLM test results
 )
 
 

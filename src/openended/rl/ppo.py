@@ -1,0 +1,282 @@
+"""Proximal Policy Optimization (Schulman et al. 2017, arXiv:1707.06347), read top to bottom.
+
+One update = one rollout of ``num_steps`` steps in ``num_envs`` environments, generalized advantage
+estimates (Schulman et al. 2016, arXiv:1506.02438), then ``epochs`` passes of ``minibatches`` minibatches
+over the clipped surrogate, the (clipped) value loss and the entropy bonus — the shape of CleanRL's
+single-file PPO. Environments step on CPU threads; the network learns on the GPU when there is one.
+
+The environment is anything with ``observe() -> frames``, ``step(actions) -> (frames, reward, done)`` and
+``get_state()/set_state()`` (``openended.rl.procgen.ProcgenVecEnv``), where ``done[i]`` means env ``i``'s
+episode ended with this step and its frame is already the next episode's first. Procgen does not tell a
+time-out from a real end, so both are terminal, as in train-procgen and CleanRL.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from contextlib import nullcontext
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from openended.rl.config import PPOConfig
+from openended.rl.networks import ActorCritic
+
+
+def gae(
+    rewards: torch.Tensor,
+    values: torch.Tensor,
+    dones: torch.Tensor,
+    next_value: torch.Tensor,
+    gamma: float,
+    lam: float,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Advantages and returns of a ``(T, N)`` rollout; ``dones[t]`` ends the episode after step ``t``;
+    ``next_value`` bootstraps the step after the last one."""
+    advantages = torch.zeros_like(rewards)
+    last = torch.zeros_like(next_value)
+    for t in reversed(range(rewards.shape[0])):
+        following = next_value if t == rewards.shape[0] - 1 else values[t + 1]
+        alive = 1.0 - dones[t]
+        delta = rewards[t] + gamma * following * alive - values[t]
+        last = delta + gamma * lam * alive * last
+        advantages[t] = last
+    return advantages, advantages + values
+
+
+def ppo_loss(
+    model: nn.Module,
+    obs: torch.Tensor,
+    actions: torch.Tensor,
+    old_logp: torch.Tensor,
+    old_values: torch.Tensor,
+    advantages: torch.Tensor,
+    returns: torch.Tensor,
+    cfg: PPOConfig,
+) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """The PPO objective on one minibatch and its terms (all detached but ``loss``)."""
+    logits, values = model(obs)
+    logits, values = logits.float(), values.float()
+    dist = torch.distributions.Categorical(logits=logits)
+    logp = dist.log_prob(actions)
+    log_ratio = logp - old_logp
+    ratio = log_ratio.exp()
+    if cfg.norm_adv:
+        advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
+    # clipped surrogate: the pessimistic bound of the ratio-weighted advantage
+    policy_loss = torch.max(-advantages * ratio, -advantages * ratio.clamp(1 - cfg.clip, 1 + cfg.clip)).mean()
+    if cfg.clip_value:
+        clipped = old_values + (values - old_values).clamp(-cfg.clip, cfg.clip)
+        value_loss = 0.5 * torch.max((values - returns) ** 2, (clipped - returns) ** 2).mean()
+    else:
+        value_loss = 0.5 * ((values - returns) ** 2).mean()
+    entropy = dist.entropy().mean()
+    loss = policy_loss - cfg.ent_coef * entropy + cfg.vf_coef * value_loss
+    with torch.no_grad():
+        stats = {
+            "policy_loss": policy_loss.detach(),
+            "value_loss": value_loss.detach(),
+            "entropy": entropy.detach(),
+            # the low-variance KL estimator (r - 1) - log r
+            "approx_kl": ((ratio - 1) - log_ratio).mean(),
+            "clip_fraction": ((ratio - 1).abs() > cfg.clip).float().mean(),
+        }
+    return loss, stats
+
+
+class RewardNormalizer:
+    """Scales rewards by the running standard deviation of each env's discounted return, clipped to ±10 —
+    what baselines' ``VecNormalize(ob=False)`` does around Procgen in train-procgen and gen_dgrl."""
+
+    def __init__(self, num_envs: int, gamma: float, clip: float = 10.0, eps: float = 1e-8) -> None:
+        self.gamma, self.clip, self.eps = gamma, clip, eps
+        self.ret = np.zeros(num_envs, np.float64)
+        self.mean, self.var, self.count = 0.0, 1.0, 1e-4
+
+    def __call__(self, reward: np.ndarray, done: np.ndarray) -> np.ndarray:
+        self.ret = self.ret * self.gamma + reward
+        # parallel (Chan et al.) update of the running moments with this step's batch
+        b_mean, b_var, b_n = float(self.ret.mean()), float(self.ret.var()), self.ret.size
+        delta, total = b_mean - self.mean, self.count + b_n
+        self.mean += delta * b_n / total
+        self.var = (self.var * self.count + b_var * b_n + delta**2 * self.count * b_n / total) / total
+        self.count = total
+        self.ret[done] = 0.0
+        return np.clip(reward / np.sqrt(self.var + self.eps), -self.clip, self.clip).astype(np.float32)
+
+    def state(self) -> dict[str, Any]:
+        return {"ret": self.ret.copy(), "moments": np.array([self.mean, self.var, self.count])}
+
+    def load(self, state: dict[str, Any]) -> None:
+        self.ret = np.asarray(state["ret"], np.float64).copy()
+        self.mean, self.var, self.count = (float(v) for v in state["moments"])
+
+
+class PPO:
+    """A PPO learner bound to one vector environment; :meth:`update` runs one rollout and learns from it."""
+
+    def __init__(
+        self,
+        cfg: PPOConfig,
+        model: ActorCritic,
+        envs: Any,
+        device: torch.device,
+        total_updates: int,
+    ) -> None:
+        self.cfg, self.envs, self.device = cfg, envs, device
+        self.model = model.to(device)
+        self.total_updates = total_updates
+        self.optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, eps=cfg.adam_eps)
+        self.reward_norm = RewardNormalizer(cfg.num_envs, cfg.gamma) if cfg.normalize_reward else None
+        # bf16 autocast on GPU: the convolutions run on tensor cores; losses are computed in float32
+        self.autocast: Callable[[], Any] = (
+            (lambda: torch.autocast("cuda", dtype=torch.bfloat16))
+            if cfg.bf16 and device.type == "cuda"
+            else nullcontext
+        )
+        T, N = cfg.num_steps, cfg.num_envs
+        self.obs = torch.zeros((T, N, *envs.observe().shape[1:]), dtype=torch.uint8, device=device)
+        self.actions = torch.zeros((T, N), dtype=torch.long, device=device)
+        self.logp = torch.zeros((T, N), device=device)
+        self.values = torch.zeros((T, N), device=device)
+        self.rewards = torch.zeros((T, N), device=device)
+        self.dones = torch.zeros((T, N), device=device)
+        self.next_obs = torch.as_tensor(envs.observe(), device=device)
+        self.updates = 0
+        self.env_steps = 0
+
+    # -- one rollout ---------------------------------------------------------------------------
+    def collect(self) -> list[tuple[int, float, int, int]]:
+        """Fill the rollout buffers; the episodes that finished during it."""
+        finished = []
+        for t in range(self.cfg.num_steps):
+            self.obs[t] = self.next_obs
+            with self.autocast():
+                action, logp, value = self.model.act(self.next_obs)
+            self.actions[t], self.logp[t], self.values[t] = action, logp.float(), value.float()
+            frames, reward, done = self.envs.step(action.cpu().numpy())
+            if self.reward_norm is not None:
+                reward = self.reward_norm(reward, done)
+            self.rewards[t] = torch.as_tensor(reward, device=self.device)
+            self.dones[t] = torch.as_tensor(done, dtype=torch.float32, device=self.device)
+            self.next_obs = torch.as_tensor(frames, device=self.device)
+            finished.extend(self.envs.finished())
+        self.env_steps += self.cfg.num_steps * self.cfg.num_envs
+        return finished
+
+    # -- learning from it ----------------------------------------------------------------------
+    def learn(self) -> dict[str, float]:
+        cfg = self.cfg
+        if cfg.anneal_lr:
+            for group in self.optimizer.param_groups:
+                group["lr"] = cfg.lr * (1.0 - self.updates / self.total_updates)
+        with torch.no_grad(), self.autocast():
+            next_value = self.model(self.next_obs)[1].float()
+        advantages, returns = gae(
+            self.rewards, self.values, self.dones, next_value, cfg.gamma, cfg.gae_lambda
+        )
+        batch = cfg.num_steps * cfg.num_envs
+        flat = {
+            "obs": self.obs.reshape(batch, *self.obs.shape[2:]),
+            "actions": self.actions.reshape(batch),
+            "old_logp": self.logp.reshape(batch),
+            "old_values": self.values.reshape(batch),
+            "advantages": advantages.reshape(batch),
+            "returns": returns.reshape(batch),
+        }
+        size = batch // cfg.minibatches
+        sums: dict[str, float] = {}
+        for _ in range(cfg.epochs):
+            order = torch.randperm(batch, device=self.device)
+            for start in range(0, batch, size):
+                idx = order[start : start + size]
+                with self.autocast():
+                    loss, stats = ppo_loss(self.model, **{k: v[idx] for k, v in flat.items()}, cfg=cfg)
+                self.optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                nn.utils.clip_grad_norm_(self.model.parameters(), cfg.max_grad_norm)
+                self.optimizer.step()
+                for k, v in stats.items():
+                    sums[k] = sums.get(k, 0.0) + float(v)
+        self.updates += 1
+        n = cfg.epochs * cfg.minibatches
+        var = float(flat["returns"].var())
+        explained = (
+            float("nan") if var == 0 else 1.0 - float((flat["returns"] - flat["old_values"]).var()) / var
+        )
+        return {
+            **{k: v / n for k, v in sums.items()},
+            "explained_variance": explained,
+            "lr": self.optimizer.param_groups[0]["lr"],
+        }
+
+    def update(self) -> tuple[dict[str, float], list[tuple[int, float, int, int]]]:
+        finished = self.collect()
+        return self.learn(), finished
+
+    # -- exact resume --------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        opt = self.optimizer.state_dict()
+        return {
+            "model": module_state(self.model),
+            "optimizer": {
+                str(k): {
+                    n: (t.detach().cpu().numpy().copy() if torch.is_tensor(t) else t) for n, t in s.items()
+                }
+                for k, s in opt["state"].items()
+            },
+            "optimizer_groups": json.dumps(opt["param_groups"]),
+            "reward_norm": self.reward_norm.state() if self.reward_norm is not None else {},
+            "envs": self.envs.get_state(),
+            "next_obs": self.next_obs.cpu().numpy(),
+            "updates": self.updates,
+            "env_steps": self.env_steps,
+            "torch_rng": torch.get_rng_state().numpy(),
+            "cuda_rng": torch.cuda.get_rng_state().numpy()
+            if self.device.type == "cuda"
+            else np.zeros(0, np.uint8),
+        }
+
+    def load(self, state: dict[str, Any]) -> None:
+        load_module_state(self.model, state["model"])
+        self.optimizer.load_state_dict(
+            {
+                "state": {
+                    int(k): {
+                        n: (torch.from_numpy(np.asarray(t)) if isinstance(t, np.ndarray) else t)
+                        for n, t in s.items()
+                    }
+                    for k, s in state["optimizer"].items()
+                },
+                "param_groups": json.loads(state["optimizer_groups"]),
+            }
+        )
+        if self.reward_norm is not None:
+            self.reward_norm.load(state["reward_norm"])
+        self.envs.set_state(state["envs"])
+        self.next_obs = torch.as_tensor(np.asarray(state["next_obs"]), device=self.device)
+        self.updates, self.env_steps = int(state["updates"]), int(state["env_steps"])
+        torch.set_rng_state(torch.from_numpy(np.asarray(state["torch_rng"], np.uint8)))
+        if self.device.type == "cuda" and len(state["cuda_rng"]):
+            torch.cuda.set_rng_state(torch.from_numpy(np.asarray(state["cuda_rng"], np.uint8)))
+
+
+def module_state(model: nn.Module) -> dict[str, np.ndarray]:
+    """A module's parameters and buffers as numpy copies (``.numpy()`` of a CPU tensor is a view)."""
+    return {k: v.detach().cpu().numpy().copy() for k, v in model.state_dict().items()}
+
+
+def load_module_state(model: nn.Module, state: dict[str, Any]) -> None:
+    model.load_state_dict({k: torch.from_numpy(np.asarray(v)) for k, v in state.items()})
+
+
+def pick_device(name: str) -> torch.device:
+    """``auto``: the GPU when torch sees one, else the CPU."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device 'cuda' was asked for but torch sees no GPU; use --device auto or cpu")
+    return torch.device(name)
