@@ -23,16 +23,6 @@ def run(level, actions):
     return out
 
 
-def test_ascii_round_trip_and_padding():
-    text = prefabs.PREFABS["StandardMaze"].strip()
-    assert L.to_str(L.from_str(text)) == text
-    small = L.from_str(">.G")
-    assert small.wall_map.shape == (13, 13) and int(L.num_walls(small)) == 13 * 13 - 3
-    for bad in ("..", "G.>\n.", ">G.G", "x>G"):
-        with pytest.raises(ValueError):
-            L.from_str(bad)
-
-
 def test_movement_turns_walls_and_edges():
     level = L.from_str("""
 .....
