@@ -94,8 +94,8 @@ def require_procgen() -> Any:
             from procgen import ProcgenGym3Env
     except ImportError as err:
         raise MissingExtra(
-            "Procgen is not installed: pip install 'openended[rl]' (then procgen-mirror and gym3 with "
-            "--no-deps, as `make` does; see the rl README)"
+            f"Procgen cannot be imported ({err}): pip install 'openended[rl]', then procgen-mirror and gym3 "
+            "with --no-deps, as `make` does (see the rl README)"
         ) from err
     return ProcgenGym3Env
 
