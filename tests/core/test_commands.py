@@ -2,7 +2,7 @@ import pytest
 
 from openended.core.commands import Experiment, execute
 from openended.core.runs import read_meta
-from tests.core.test_runs import Cfg
+from tests.core.helpers import Cfg
 
 
 def test_failed_run_keeps_its_error_and_still_gets_a_report(tmp_path):

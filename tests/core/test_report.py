@@ -6,7 +6,7 @@ import numpy as np
 from openended.core.archive import Binned, Categorical, GridArchive
 from openended.core.report import Report, archive_heatmap, curves_figure, run_report
 from openended.core.runs import Run
-from tests.core.test_runs import Cfg
+from tests.core.helpers import Cfg
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

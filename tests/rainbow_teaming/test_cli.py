@@ -1,0 +1,31 @@
+"""The rainbow-teaming commands (export, evaluate) and the report on a scripted run."""
+
+import json
+
+from openended.cli import main
+from openended.core.runs import Run
+from openended.llm.scripted import ScriptedLLM
+from openended.rainbow_teaming.runner import run_rainbow_teaming
+from tests.conftest import need
+from tests.rainbow_teaming.helpers import _config, _models
+
+
+def test_run_export_and_evaluate_commands(tmp_path, capsys):
+    need("profanity_check")
+    cfg = _config(tmp_path, iterations=3, target="scripted:echo")
+    models = _models()
+    models["scripted:echo"] = ScriptedLLM("scripted:echo")
+    with Run.create("rainbow-teaming", cfg, root=tmp_path, name="r") as run:
+        rt = run_rainbow_teaming(run, models)
+    run_dir = tmp_path / "r"
+    assert (run_dir / "artifacts" / "archive_heatmap.png").is_file()
+    assert main(["rainbow-teaming", "export", str(run_dir), "--out", str(tmp_path / "sft.jsonl")]) == 0
+    rows = [json.loads(x) for x in (tmp_path / "sft.jsonl").read_text().splitlines()]
+    assert len(rows) == len(rt.archive) > 0
+    assert main(["rainbow-teaming", "evaluate", str(run_dir), "--json", str(tmp_path / "e.json")]) == 0
+    result = json.loads((tmp_path / "e.json").read_text())
+    # scripted:echo repeats each prompt: never a refusal, so every prompt is a keyword success
+    assert result["n"] == len(rt.archive) and result["asr"] == 1.0 and result["target"] == "scripted:echo"
+    assert main(["report", str(run_dir)]) == 0
+    html = (run_dir / "report.html").read_text()
+    assert "Elites (highest judge fitness first)" in html and "Content warning" in html
