@@ -82,7 +82,7 @@ def main() -> None:
         "provenance": provenance,
         "config": json.loads((a.experts / games[0] / "config.json").read_text()),
         "total_steps": plan["total_steps"],
-        "evaluation": "openended rl evaluate, 100 episodes per split, sampled actions, shipped float16 weights",
+        "evaluation": "openended rl evaluate: 100 episodes per split, sampled actions, float16 weights",
         "games": per_game,
         "iqm_normalized": evaluation["aggregate"],
         "references": {
