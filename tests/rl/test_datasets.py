@@ -41,6 +41,12 @@ def test_minari_round_trip_gives_back_the_same_arrays_losslessly(tmp_path):
     assert ep.terminations.tolist() == [False] * 4 + [True] and not ep.truncations.any()
 
 
+def test_a_relative_dataset_path_works(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    DatasetWriter("rel/ds", False, {}).write(_episodes(np.random.default_rng(2), [3]))
+    assert len(load("rel/ds").rewards) == 3
+
+
 def test_observation_only_datasets_store_no_actions(tmp_path):
     rng = np.random.default_rng(1)
     eps = _episodes(rng, [4, 6], policy=2)

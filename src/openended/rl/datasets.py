@@ -54,7 +54,8 @@ class DatasetWriter:
 
     def __init__(self, path: str | Path, observation_only: bool, metadata: dict[str, Any]) -> None:
         gymnasium, minari, self._buffer_cls, storage_cls = _minari()
-        self.path = Path(path)
+        # absolute: Minari's size accounting joins a relative path onto itself
+        self.path = Path(path).resolve()
         self.observation_only = observation_only
         if (self.path / "metadata.json").is_file():
             self.storage = storage_cls.read(self.path)
@@ -134,7 +135,7 @@ class Loaded:
 def load(path: str | Path) -> Loaded:
     """Read a dataset written by :class:`DatasetWriter` through ``minari.MinariDataset``."""
     _, minari, _, _ = _minari()
-    ds = minari.MinariDataset(Path(path))
+    ds = minari.MinariDataset(Path(path).resolve())
     obs, acts, rews, starts, rets, seeds, pols = [], [], [], [], [], [], []
     at = 0
     for ep in ds.iterate_episodes():
