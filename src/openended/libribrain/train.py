@@ -27,6 +27,7 @@ from openended.libribrain.models import build
 from openended.libribrain.standardize import instance_normalize
 from openended.libribrain.submission import f1_per_class
 from openended.libribrain.synthetic import SyntheticSpec, make_synthetic
+from openended.rl.state import load_module_state, load_optimizer_state, module_state, optimizer_state
 
 EVAL_STRIDE_S = 0.1
 
@@ -200,36 +201,18 @@ class Trainer:
 
     # -- checkpoints ---------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
-        opt = self.opt.state_dict()
+        opt = optimizer_state(self.opt)
         return {
-            # copies: .numpy() of a CPU tensor is a view, and the best epoch's weights must not follow
-            # the optimizer's later steps
-            "model": {k: v.detach().cpu().numpy().copy() for k, v in self.model.state_dict().items()},
-            "opt_state": {
-                str(k): {
-                    n: (t.detach().cpu().numpy().copy() if torch.is_tensor(t) else t) for n, t in s.items()
-                }
-                for k, s in opt["state"].items()
-            },
-            "opt_groups": json.dumps(opt["param_groups"]),
+            "model": module_state(self.model),
+            "opt_state": opt["state"],
+            "opt_groups": opt["groups"],
             "rng": json.dumps(self.rng.bit_generator.state),
             "torch_rng": torch.get_rng_state().numpy(),
         }
 
     def load(self, state: dict[str, Any]) -> None:
-        self.model.load_state_dict({k: torch.from_numpy(np.asarray(v)) for k, v in state["model"].items()})
-        self.opt.load_state_dict(
-            {
-                "state": {
-                    int(k): {
-                        n: (torch.from_numpy(np.asarray(t)) if isinstance(t, np.ndarray) else t)
-                        for n, t in s.items()
-                    }
-                    for k, s in state["opt_state"].items()
-                },
-                "param_groups": json.loads(state["opt_groups"]),
-            }
-        )
+        load_module_state(self.model, state["model"])
+        load_optimizer_state(self.opt, {"state": state["opt_state"], "groups": state["opt_groups"]})
         self.rng.bit_generator.state = json.loads(state["rng"])
         torch.set_rng_state(torch.from_numpy(np.asarray(state["torch_rng"], dtype=np.uint8)))
 

@@ -19,7 +19,7 @@ import torch
 
 from openended.core.serialize import load_tree, save_tree
 from openended.rl.networks import ActorCritic
-from openended.rl.ppo import load_module_state, module_state
+from openended.rl.state import load_module_state, module_state
 
 SHIPPED = Path(__file__).resolve().parent / "experts"
 INDEX = "index.json"

@@ -13,7 +13,6 @@ time-out from a real end, so both are terminal, as in train-procgen and CleanRL.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any
@@ -24,6 +23,7 @@ from torch import nn
 
 from openended.rl.config import PPOConfig
 from openended.rl.networks import ActorCritic
+from openended.rl.state import load_module_state, load_optimizer_state, module_state, optimizer_state
 
 
 def gae(
@@ -219,16 +219,9 @@ class PPO:
 
     # -- exact resume --------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
-        opt = self.optimizer.state_dict()
         return {
             "model": module_state(self.model),
-            "optimizer": {
-                str(k): {
-                    n: (t.detach().cpu().numpy().copy() if torch.is_tensor(t) else t) for n, t in s.items()
-                }
-                for k, s in opt["state"].items()
-            },
-            "optimizer_groups": json.dumps(opt["param_groups"]),
+            "optimizer": optimizer_state(self.optimizer),
             "reward_norm": self.reward_norm.state() if self.reward_norm is not None else {},
             "envs": self.envs.get_state(),
             "next_obs": self.next_obs.cpu().numpy(),
@@ -242,18 +235,7 @@ class PPO:
 
     def load(self, state: dict[str, Any]) -> None:
         load_module_state(self.model, state["model"])
-        self.optimizer.load_state_dict(
-            {
-                "state": {
-                    int(k): {
-                        n: (torch.from_numpy(np.asarray(t)) if isinstance(t, np.ndarray) else t)
-                        for n, t in s.items()
-                    }
-                    for k, s in state["optimizer"].items()
-                },
-                "param_groups": json.loads(state["optimizer_groups"]),
-            }
-        )
+        load_optimizer_state(self.optimizer, state["optimizer"])
         if self.reward_norm is not None:
             self.reward_norm.load(state["reward_norm"])
         self.envs.set_state(state["envs"])
@@ -262,15 +244,6 @@ class PPO:
         torch.set_rng_state(torch.from_numpy(np.asarray(state["torch_rng"], np.uint8)))
         if self.device.type == "cuda" and len(state["cuda_rng"]):
             torch.cuda.set_rng_state(torch.from_numpy(np.asarray(state["cuda_rng"], np.uint8)))
-
-
-def module_state(model: nn.Module) -> dict[str, np.ndarray]:
-    """A module's parameters and buffers as numpy copies (``.numpy()`` of a CPU tensor is a view)."""
-    return {k: v.detach().cpu().numpy().copy() for k, v in model.state_dict().items()}
-
-
-def load_module_state(model: nn.Module, state: dict[str, Any]) -> None:
-    model.load_state_dict({k: torch.from_numpy(np.asarray(v)) for k, v in state.items()})
 
 
 def pick_device(name: str) -> torch.device:

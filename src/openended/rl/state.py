@@ -1,0 +1,48 @@
+"""torch modules and optimizers as plain trees of numpy arrays, for the project's pickle-free checkpoints
+(``openended.core.serialize``), and back."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def module_state(model: nn.Module) -> dict[str, np.ndarray]:
+    """A module's parameters and buffers as numpy copies (``.numpy()`` of a CPU tensor is a view, and a
+    saved best epoch must not follow the optimizer's later steps)."""
+    return {k: v.detach().cpu().numpy().copy() for k, v in model.state_dict().items()}
+
+
+def load_module_state(model: nn.Module, state: dict[str, Any]) -> None:
+    model.load_state_dict({k: torch.from_numpy(np.asarray(v)) for k, v in state.items()})
+
+
+def optimizer_state(optimizer: torch.optim.Optimizer) -> dict[str, Any]:
+    """The optimizer's per-parameter tensors as numpy copies, its groups as JSON."""
+    opt = optimizer.state_dict()
+    return {
+        "state": {
+            str(k): {n: (t.detach().cpu().numpy().copy() if torch.is_tensor(t) else t) for n, t in s.items()}
+            for k, s in opt["state"].items()
+        },
+        "groups": json.dumps(opt["param_groups"]),
+    }
+
+
+def load_optimizer_state(optimizer: torch.optim.Optimizer, state: dict[str, Any]) -> None:
+    optimizer.load_state_dict(
+        {
+            "state": {
+                int(k): {
+                    n: (torch.from_numpy(np.asarray(t)) if isinstance(t, np.ndarray) else t)
+                    for n, t in s.items()
+                }
+                for k, s in state["state"].items()
+            },
+            "param_groups": json.loads(state["groups"]),
+        }
+    )
