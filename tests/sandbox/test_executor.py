@@ -3,6 +3,7 @@ nothing running and keeps what it printed, isolation must be asked for, the read
 a workspace file's bytes and nothing else."""
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -38,12 +39,20 @@ def test_an_interrupted_harness_leaves_nothing_running(box):
     import _thread
 
     tmp, data, _, _ = box
+    # Ctrl-C is a KeyboardInterrupt only under Python's own SIGINT handler, and interrupt_main does nothing
+    # under another: set it for this test whatever a library earlier in the session left installed
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(2.0, _thread.interrupt_main)  # Ctrl-C while the code runs
-    timer.start()
     marker = f"interrupted_{uuid.uuid4().hex[:12]}"
-    with pytest.raises(KeyboardInterrupt):
-        Sandbox(Limits(timeout_s=60)).run("import time\ntime.sleep(60)\n", tmp / "ws", data, f"{marker}.py")
-    timer.cancel()
+    try:
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            Sandbox(Limits(timeout_s=60)).run(
+                "import time\ntime.sleep(60)\n", tmp / "ws", data, f"{marker}.py"
+            )
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
     time.sleep(0.3)
     assert _processes_with(marker) == []
 
