@@ -133,9 +133,7 @@ def wait(out: Path, seconds: float) -> None:
 
 def package(out: Path) -> None:
     """Per game a tar.gz: config, metrics, run.json, the returns figure and every snapshot in float16."""
-    import numpy as np
-
-    from openended.core.serialize import load_tree, save_tree
+    from openended.rl.policies import load_policy, save_policy
 
     p = json.loads((out / "plan.json").read_text())
     for g in p["games"]:
@@ -144,9 +142,8 @@ def package(out: Path) -> None:
         half.mkdir(parents=True, exist_ok=True)
         policies = run / "artifacts" / "policies"
         for f in sorted(policies.glob("*.npz")):
-            tree = load_tree(f)
-            tree["weights"] = {k: np.asarray(v).astype(np.float16) for k, v in tree["weights"].items()}
-            save_tree(half / f.name, tree)
+            model, info = load_policy(f)
+            save_policy(half / f.name, model, info, half=True)
         with tarfile.open(out / f"{g}.tar.gz", "w:gz") as tar:
             for name in (
                 "config.json",

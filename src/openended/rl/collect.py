@@ -77,17 +77,7 @@ def collect(run: Run) -> None:
             pending = 0
             obs = envs.observe()
             while writer.steps < target:
-                with torch.no_grad():
-                    logits = model(torch.as_tensor(obs, device=device))[0].float()
-                action = (
-                    (
-                        logits.argmax(-1)
-                        if cfg.greedy
-                        else torch.multinomial(torch.softmax(logits, -1), 1, generator=sampler).squeeze(-1)
-                    )
-                    .cpu()
-                    .numpy()
-                )
+                action = model.play(torch.as_tensor(obs, device=device), cfg.greedy, sampler).cpu().numpy()
                 for i, ep in enumerate(open_eps):
                     ep.observations.append(obs[i])
                     ep.actions.append(int(action[i]))

@@ -148,7 +148,7 @@ def load(path: str | Path) -> Loaded:
         seeds.append(int(ep.infos["level_seed"][0]))
         pols.append(int(ep.infos["policy"][0]))
     metadata = dict(ds.storage.metadata)
-    observation_only = bool(json.loads(str(metadata.get("observation_only", "false")).lower()))
+    observation_only = ds.action_space.shape == (0,)  # how DatasetWriter withholds actions
     return Loaded(
         observations=np.concatenate(obs) if obs else np.zeros((0, *OBS_SHAPE), np.uint8),
         actions=None if observation_only else (np.concatenate(acts) if acts else np.zeros(0, np.int64)),

@@ -88,11 +88,7 @@ def run_episodes(
     sampler = torch.Generator(device).manual_seed(seed)
     obs = envs.observe()
     while min(len(p) for p in per_env) < quota:
-        logits = model(torch.as_tensor(obs, device=device))[0].float()
-        if greedy:
-            action = logits.argmax(-1)
-        else:
-            action = torch.multinomial(torch.softmax(logits, -1), 1, generator=sampler).squeeze(-1)
+        action = model.play(torch.as_tensor(obs, device=device), greedy, sampler)
         obs, _, _ = envs.step(action.cpu().numpy())
         for env, ret, length, level in envs.finished():
             if not split.contains(level):

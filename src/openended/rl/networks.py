@@ -89,6 +89,15 @@ class ActorCritic(nn.Module):
         return self.policy(z), self.value(z).squeeze(-1)
 
     @torch.no_grad()
+    def play(self, frames: torch.Tensor, greedy: bool, generator: torch.Generator) -> torch.Tensor:
+        """Actions for playing (evaluation, data collection): argmax, or sampled from ``generator`` so
+        playing never moves the global random stream a training run draws from."""
+        logits = self(frames)[0].float()
+        if greedy:
+            return logits.argmax(-1)
+        return torch.multinomial(torch.softmax(logits, -1), 1, generator=generator).squeeze(-1)
+
+    @torch.no_grad()
     def act(
         self, frames: torch.Tensor, greedy: bool = False
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
