@@ -93,6 +93,26 @@ def test_bad_input_is_one_message_naming_the_field(tmp_path, capsys):
     assert "experts" in capsys.readouterr().err
     assert main(["rl", "train-expert", "--game", "pong"]) == 2
     assert "game" in capsys.readouterr().err
+    junk = tmp_path / "junk.npz"
+    junk.write_text("not a policy")
+    args = ["rl", "evaluate", "--games", "bigfish", "--runs-root", str(tmp_path)]
+    assert main([*args, "--policies", str(junk)]) == 2
+    assert "policies" in (err := capsys.readouterr().err) and "not a usable policy" in err
+    assert not any(p.name.startswith("rl-evaluate") for p in tmp_path.iterdir())  # refused before a run dir
+
+
+def test_a_policy_of_another_game_is_refused(expert, tmp_path, capsys):
+    policy = expert / "artifacts" / "policies" / "step_0000000256.npz"
+    args = ["rl", "evaluate", "--games", "maze", "--policies", str(policy), "--runs-root", str(tmp_path)]
+    assert main(args) == 2
+    assert "is a bigfish policy, not maze" in capsys.readouterr().err
+    (expert / "artifacts" / "policies" / "step_0000000128.npz").rename(tmp_path / "moved.npz")
+    try:
+        collect = ["rl", "collect", "--experts", str(expert), "--kind", "mixed", "--runs-root", str(tmp_path)]
+        assert main(collect) == 2
+        assert "does not exist" in capsys.readouterr().err
+    finally:
+        (tmp_path / "moved.npz").rename(expert / "artifacts" / "policies" / "step_0000000128.npz")
 
 
 def test_an_interrupted_training_resumes_to_the_same_result(tmp_path, monkeypatch):

@@ -123,14 +123,30 @@ def _evaluate_sections(report: Report, run_dir: Path) -> None:
         )
 
 
+def _check_policy(field: str, path: Path, game: str) -> None:
+    """One line naming the field when a policy file is missing, unreadable or of another game."""
+    from openended.rl.policies import load_policy
+
+    if not path.is_file():
+        raise ConfigError(field, f"{path} does not exist")
+    try:
+        _, info = load_policy(path)
+    except Exception as err:  # whatever the bytes are (not a zip, not our format, truncated)
+        raise ConfigError(field, f"{path} is not a usable policy file ({err})") from None
+    if info.get("game", game) != game:
+        raise ConfigError(field, f"{path} is a {info['game']} policy, not {game}")
+
+
 def _check_collect(cfg: Config) -> None:
-    from openended.rl.policies import snapshots
+    from openended.rl.policies import choose, snapshots
 
     assert isinstance(cfg, CollectConfig)
     try:
-        snapshots(cfg.experts, cfg.game)
+        chosen = choose(snapshots(cfg.experts, cfg.game), cfg.kind, cfg.mixed_fraction)
     except (OSError, ValueError, KeyError) as err:
         raise ConfigError("experts", str(err)) from None
+    for snap in chosen:
+        _check_policy("experts", snap.path, cfg.game)
 
 
 def _check_evaluate(cfg: Config) -> None:
@@ -140,8 +156,7 @@ def _check_evaluate(cfg: Config) -> None:
             path = _policy_for(game, source)
         except (OSError, ValueError, KeyError) as err:
             raise ConfigError("policies", str(err)) from None
-        if not path.is_file():
-            raise ConfigError("policies", f"{path} does not exist")
+        _check_policy("policies", path, game)
 
 
 TRAIN_EXPERT = Experiment("rl-expert", ExpertConfig, _train, _expert_sections)
