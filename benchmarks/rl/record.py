@@ -4,6 +4,7 @@ training curves (``rl-experts/<game>-metrics.jsonl``) and two figures.
 
     python benchmarks/rl/record.py --experts DIR --evaluation FILE --collect DIR --speed DIR --device TEXT
 
+``--evaluation``, ``--collect`` and ``--speed`` are what ``measure.py`` writes (one folder, OUT).
 ``--experts`` holds one folder per game as ``experts.py package`` writes them (config, metrics, run.json);
 ``--evaluation`` is the ``evaluation.json`` of ``openended rl evaluate`` on the shipped experts;
 ``--collect`` holds ``collect_summary.json``, ``collect_metrics.jsonl`` and ``collect_ram.json``;
