@@ -142,3 +142,35 @@ def test_an_interrupted_training_resumes_to_the_same_result(tmp_path, monkeypatc
     a = load_tree(straight / "artifacts" / "policies" / "step_0000000256.npz")["weights"]
     b = load_tree(cut / "artifacts" / "policies" / "step_0000000256.npz")["weights"]
     assert all(np.array_equal(a[k], b[k]) for k in a)
+
+
+def test_an_interrupted_collection_resumes_and_keeps_what_it_wrote(expert, tmp_path, monkeypatch):
+    from openended.rl import collect as collect_module
+    from openended.rl.cli import COLLECT
+    from openended.rl.config import CollectConfig
+    from openended.rl.datasets import DatasetWriter
+
+    monkeypatch.setattr(collect_module, "WRITE_EVERY", 100)  # several batches in a small dataset
+    real_write, calls = DatasetWriter.write, []
+
+    def crash_on_second(self, episodes):
+        calls.append(len(episodes))
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_write(self, episodes)
+
+    monkeypatch.setattr(DatasetWriter, "write", crash_on_second)
+    cfg = CollectConfig(game="bigfish", experts=str(expert), transitions=400, num_envs=4, threads=1)
+    with pytest.raises(KeyboardInterrupt):
+        execute(COLLECT, cfg, root=tmp_path, name="c", report=False)
+    first = load(tmp_path / "c" / "artifacts" / "dataset")
+    assert 100 <= len(first.rewards) < 400  # the first batch is on disk
+    monkeypatch.setattr(DatasetWriter, "write", real_write)
+    execute(COLLECT, resume=tmp_path / "c", report=False)
+    data = load(tmp_path / "c" / "artifacts" / "dataset")
+    assert len(data.rewards) >= 400
+    # what was written before the interruption is still there, unchanged, at the front
+    assert np.array_equal(data.observations[: len(first.observations)], first.observations)
+    assert [r["step"] for r in read_metrics(tmp_path / "c")] == sorted(
+        {r["step"] for r in read_metrics(tmp_path / "c")}
+    )

@@ -13,6 +13,7 @@ respects ``terminations`` reads it.
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -53,10 +54,8 @@ def collect(run: Run) -> None:
     writer = DatasetWriter(
         run.artifact("dataset/metadata.json").parent, cfg.kind == "observation_only", metadata
     )
-    resumes = 0
-    restored = run.restore()
-    if restored is not None:
-        resumes = int(restored[1]["resumes"]) + 1
+    run.restore()  # drops metric rows past the last written batch; the dataset itself is the progress
+    resumes = int(run.meta.get("resumes", 0))  # new level draws and samples on each resume
     targets = shares(cfg.transitions, len(chosen))
     start_time, start_steps = time.perf_counter(), writer.steps
     with run.progress(cfg.transitions, initial=writer.steps, desc=f"collect {cfg.game} {cfg.kind}") as bar:
@@ -101,7 +100,7 @@ def collect(run: Run) -> None:
                     done_eps, pending = [], 0
                     writer.write(batch)
                     _log(run, writer, batch, start_steps, start_time)
-                    run.save_checkpoint(writer.steps, {"resumes": resumes})
+                    run.save_checkpoint(writer.steps, {})
                     bar.update(writer.steps - bar.n)
     run.artifact("summary.json").write_text(_summary(writer, chosen_ids=[s.id for s in chosen]))
 
@@ -117,8 +116,6 @@ def _log(run: Run, writer: DatasetWriter, batch: list[Episode], start_steps: int
 
 
 def _summary(writer: DatasetWriter, chosen_ids: list[str]) -> str:
-    import json
-
     data_file = writer.path / "main_data.hdf5"
     size = data_file.stat().st_size if data_file.is_file() else 0
     out: dict[str, Any] = {
