@@ -30,3 +30,19 @@ def test_actor_critic_takes_uint8_frames_and_starts_near_uniform():
     action, logp, _ = model.act(frames, greedy=True)
     assert torch.equal(action, logits.argmax(-1))
     assert torch.allclose(logp, torch.log_softmax(logits, -1).gather(1, action[:, None]).squeeze(1))
+
+
+def test_sampled_actions_follow_the_policy():
+    # act samples by the Gumbel-max trick: its frequencies must be the softmax of the logits
+    torch.manual_seed(0)
+    model = ActorCritic(4, scale=1, hidden=8)
+    with torch.no_grad():
+        model.policy.weight.zero_()
+        model.policy.bias.copy_(torch.tensor([2.0, 1.0, 0.0, -1.0]))
+    frames = torch.zeros((20_000, 8, 8, 3), dtype=torch.uint8)
+    model.encoder = ImpalaCNN(scale=1, hidden=8, frame=(8, 8))
+    action, logp, _ = model.act(frames)
+    expected = torch.softmax(torch.tensor([2.0, 1.0, 0.0, -1.0]), -1)
+    freq = torch.bincount(action, minlength=4).float() / len(action)
+    assert torch.allclose(freq, expected, atol=0.015)
+    assert torch.allclose(logp, expected.log()[action], atol=1e-5)

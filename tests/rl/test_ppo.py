@@ -72,10 +72,10 @@ def test_reward_normalizer_scales_by_the_discounted_returns_std():
     assert abs(out).max() <= 10.0
 
 
-def _ppo(seed, cfg):
+def _ppo(seed, cfg, device=None):
     torch.manual_seed(seed)
     model = ActorCritic(2, scale=1, hidden=32, frame=FRAME)
-    return PPO(cfg, model, ColourEnv(cfg.num_envs, seed), torch.device("cpu"), total_updates=100)
+    return PPO(cfg, model, ColourEnv(cfg.num_envs, seed), device or torch.device("cpu"), total_updates=100)
 
 
 def test_a_short_ppo_run_learns_a_trivial_game_above_random():
@@ -107,3 +107,26 @@ def test_resume_from_a_saved_state_continues_exactly(tmp_path):
     ):
         assert torch.equal(a, b), name
     assert resumed.env_steps == straight.env_steps == 3 * 4 * 8
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="the rollout's CUDA graph needs a GPU")
+def test_the_graphed_policy_step_is_the_model_of_the_moment(tmp_path):
+    # the captured step must see every optimizer step, and a resumed run must draw the same actions
+    cfg = PPOConfig(num_envs=4, num_steps=8, minibatches=2, epochs=2, bf16=False)
+    device = torch.device("cuda")
+    graphed = _ppo(1, cfg, device)
+    for _ in range(2):
+        graphed.update()
+    frames = graphed.next_obs
+    logits, value = graphed.model(frames)
+    _, logp, value_g = graphed._act(frames)
+    assert graphed._graphed is not None
+    assert torch.allclose(value_g, value, atol=1e-5)
+    # logp of the sampled action under the current weights
+    assert torch.all(logp <= 0) and torch.all(logp >= torch.log_softmax(logits, -1).min(-1).values - 1e-5)
+    state = load_tree(save_tree(tmp_path / "ckpt.npz", graphed.state()))
+    graphed.update()
+    resumed = _ppo(99, cfg, device)
+    resumed.load(state)
+    resumed.update()
+    assert torch.equal(graphed.actions, resumed.actions)

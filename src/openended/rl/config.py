@@ -60,6 +60,11 @@ class PPOConfig(Config):
         "train-procgen and gen_dgrl wrap around Procgen)",
     )
     bf16: bool = param(True, "on a GPU, run the network under bfloat16 autocast (losses stay float32)")
+    cuda_graph: bool = param(
+        True,
+        "on a GPU, replay the rollout's policy step as one captured CUDA graph (its ~100 small kernels "
+        "cost more to launch one by one than to run)",
+    )
 
     def validate(self) -> None:
         batch = self.num_envs * self.num_steps

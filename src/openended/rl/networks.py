@@ -101,8 +101,16 @@ class ActorCritic(nn.Module):
     def act(
         self, frames: torch.Tensor, greedy: bool = False
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Sampled (or greedy) actions, their log-probabilities and the values."""
+        """Sampled (or greedy) actions, their log-probabilities and the values.
+
+        Sampling is the Gumbel-max trick on exponential noise (argmax of p / E, E ~ Exp(1), which picks
+        action a with probability p_a) rather than ``torch.distributions.Categorical``: the same
+        distribution without Categorical's argument checks, which read values back to the host and so
+        cannot be captured in the CUDA graph the rollout replays (``openended.rl.ppo``)."""
         logits, value = self(frames)
-        dist = torch.distributions.Categorical(logits=logits)
-        action = logits.argmax(-1) if greedy else dist.sample()
-        return action, dist.log_prob(action), value
+        logp_all = torch.log_softmax(logits.float(), -1)
+        if greedy:
+            action = logits.argmax(-1)
+        else:
+            action = (logp_all.exp() / torch.empty_like(logp_all).exponential_()).argmax(-1)
+        return action, logp_all.gather(-1, action[:, None]).squeeze(-1), value

@@ -13,6 +13,7 @@ time-out from a real end, so both are terminal, as in train-procgen and CleanRL.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any
@@ -115,6 +116,41 @@ class RewardNormalizer:
         self.mean, self.var, self.count = (float(v) for v in state["moments"])
 
 
+class GraphedAct:
+    """``model.act`` on fixed-shape frames, captured once as a CUDA graph and replayed each step.
+
+    At 64 envs the policy step is ~100 small kernels whose one-by-one launches cost more than their work;
+    a replay launches them at once. The graph reads the parameters where they live, so the optimizer's
+    in-place steps and a resumed run's loaded weights are what every replay sees. The CUDA random state is
+    put back after the warm-up and capture, so a run draws the same actions whether or not it was resumed.
+    """
+
+    def __init__(self, model: ActorCritic, frames: torch.Tensor, bf16: bool) -> None:
+        self.frames = frames.clone()
+        rng = torch.cuda.get_rng_state(frames.device)
+        # no weight-cast cache across replays: each replay casts the weights of that moment
+        cast = (
+            (lambda: torch.autocast("cuda", dtype=torch.bfloat16, cache_enabled=False))
+            if bf16
+            else nullcontext
+        )
+        side = torch.cuda.Stream(frames.device)
+        side.wait_stream(torch.cuda.current_stream(frames.device))
+        with torch.cuda.stream(side), cast():
+            for _ in range(3):  # warm-up off the capture: cuDNN chooses its kernels, memory is allocated
+                model.act(self.frames)
+        torch.cuda.current_stream(frames.device).wait_stream(side)
+        self.graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(self.graph), cast():
+            self.out = model.act(self.frames)
+        torch.cuda.set_rng_state(rng, frames.device)
+
+    def __call__(self, frames: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        self.frames.copy_(frames)
+        self.graph.replay()
+        return self.out
+
+
 class PPO:
     """A PPO learner bound to one vector environment; :meth:`update` runs one rollout and learns from it."""
 
@@ -147,6 +183,15 @@ class PPO:
         self.next_obs = torch.as_tensor(envs.observe(), device=device)
         self.updates = 0
         self.env_steps = 0
+        self._graphed: GraphedAct | None = None  # captured at the first rollout, after any resume
+
+    def _act(self, frames: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        if self.cfg.cuda_graph and self.device.type == "cuda":
+            if self._graphed is None:
+                self._graphed = GraphedAct(self.model, frames, self.cfg.bf16)
+            return self._graphed(frames)
+        with self.autocast():
+            return self.model.act(frames)
 
     # -- one rollout ---------------------------------------------------------------------------
     def collect(self) -> list[tuple[int, float, int, int]]:
@@ -154,8 +199,7 @@ class PPO:
         finished = []
         for t in range(self.cfg.num_steps):
             self.obs[t] = self.next_obs
-            with self.autocast():
-                action, logp, value = self.model.act(self.next_obs)
+            action, logp, value = self._act(self.next_obs)
             self.actions[t], self.logp[t], self.values[t] = action, logp.float(), value.float()
             frames, reward, done = self.envs.step(action.cpu().numpy())
             if self.reward_norm is not None:
@@ -214,8 +258,12 @@ class PPO:
         }
 
     def update(self) -> tuple[dict[str, float], list[tuple[int, float, int, int]]]:
+        """One rollout and the learning from it; the stats carry each half's seconds (where time goes)."""
+        start = time.perf_counter()
         finished = self.collect()
-        return self.learn(), finished
+        middle = time.perf_counter()
+        stats = self.learn()  # ends in host reads of the stats, so the GPU's work is inside the timing
+        return {**stats, "collect_s": middle - start, "learn_s": time.perf_counter() - middle}, finished
 
     # -- exact resume --------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
