@@ -106,7 +106,7 @@ def main() -> None:
         "setting": f"{len(games)} processes, one per game, {plan['threads']} Procgen threads each (probe)",
         "env_steps_per_s_each": plan["probe_steps_per_s"],
     }
-    speed["ppo_training"]["cleanrl_ppo_procgen"] = "not run yet (the anchor's comparison is still to do)"
+    speed["ppo_training"]["cleanrl_ppo_procgen"] = "see rl-anchor.json (anchor.py; H100, later commit)"
     summary = json.loads((a.collect / "collect_summary.json").read_text())
     ram = json.loads((a.collect / "collect_ram.json").read_text())
     last = _rows(a.collect / "collect_metrics.jsonl")[-1]
