@@ -75,12 +75,12 @@ SYSTEMS: tuple[System, ...] = (
     ),
     System(
         "madrid",
-        "MADRID: diagnosing multi-agent policies",
-        "Samvelyan et al. 2024",
+        "MADRID: the start states where a trained football team fails (VMAS, CMA-ME)",
+        "Samvelyan et al. 2024, Multi-Agent Diagnostics for Robustness via Illuminated Diversity",
         "madrid",
-        ("torch",),
-        "torch",
-        None,
+        ("torch", "vmas", "ribs"),
+        "madrid",
+        25,
     ),
     System(
         "rainbow-teaming",

@@ -1,4 +1,4 @@
-from openended.rl.experts import snapshot_updates
+from openended.rl.policies import snapshot_updates
 
 
 def test_snapshots_are_evenly_spaced_and_the_last_is_the_end():

@@ -115,11 +115,13 @@ class Report:
         return self._img(Path(path).read_bytes(), caption)
 
     def _img(self, png: bytes, caption: str | None) -> Report:
+        # PNG figures, or an animated GIF (a replayed game) — told apart by the file's own signature
+        mime = "image/gif" if png[:4] == b"GIF8" else "image/png"
         data = base64.b64encode(png).decode()
         cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
         self._parts.append(
             f'<figure><img alt="{html.escape(caption or "figure")}" '
-            f'src="data:image/png;base64,{data}">{cap}</figure>'
+            f'src="data:{mime};base64,{data}">{cap}</figure>'
         )
         return self
 

@@ -22,14 +22,9 @@ from openended.core.runs import Run
 from openended.rl.config import ExpertConfig
 from openended.rl.evaluation import normalize, run_episodes
 from openended.rl.networks import ActorCritic
-from openended.rl.policies import save_policy, write_index
+from openended.rl.policies import save_policy, snapshot_updates, write_index
 from openended.rl.ppo import PPO, pick_device
 from openended.rl.procgen import NUM_ACTIONS, SPLITS, ProcgenVecEnv, split_named
-
-
-def snapshot_updates(total_updates: int, snapshots: int) -> list[int]:
-    """The updates after which a snapshot is taken: evenly spaced, the last one at the end."""
-    return sorted({max(1, round(total_updates * (k + 1) / snapshots)) for k in range(snapshots)})
 
 
 def train_expert(run: Run) -> None:

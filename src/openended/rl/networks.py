@@ -74,7 +74,36 @@ def _init(layer: nn.Linear, std: float) -> nn.Linear:
     return layer
 
 
-class ActorCritic(nn.Module):
+class Policy(nn.Module):
+    """What every actor-critic here shares: ``forward(obs) -> (logits, value)`` and the two ways to act."""
+
+    @torch.no_grad()
+    def play(self, obs: torch.Tensor, greedy: bool, generator: torch.Generator) -> torch.Tensor:
+        """Actions for playing (evaluation, data collection, level search): argmax, or sampled from
+        ``generator`` so playing never moves the global random stream a training run draws from."""
+        logits = self(obs)[0].float()
+        if greedy:
+            return logits.argmax(-1)
+        return torch.multinomial(torch.softmax(logits, -1), 1, generator=generator).squeeze(-1)
+
+    @torch.no_grad()
+    def act(self, obs: torch.Tensor, greedy: bool = False) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Sampled (or greedy) actions, their log-probabilities and the values.
+
+        Sampling is the Gumbel-max trick on exponential noise (argmax of p / E, E ~ Exp(1), which picks
+        action a with probability p_a) rather than ``torch.distributions.Categorical``: the same
+        distribution without Categorical's argument checks, which read values back to the host and so
+        cannot be captured in the CUDA graph the rollout replays (``openended.rl.ppo``)."""
+        logits, value = self(obs)
+        logp_all = torch.log_softmax(logits.float(), -1)
+        if greedy:
+            action = logits.argmax(-1)
+        else:
+            action = (logp_all.exp() / torch.empty_like(logp_all).exponential_()).argmax(-1)
+        return action, logp_all.gather(-1, action[:, None]).squeeze(-1), value
+
+
+class ActorCritic(Policy):
     """Policy logits and state value from one shared IMPALA-CNN."""
 
     def __init__(self, num_actions: int, scale: int, hidden: int, frame: tuple[int, int] = (64, 64)) -> None:
@@ -88,29 +117,28 @@ class ActorCritic(nn.Module):
         z = self.encoder(frames)
         return self.policy(z), self.value(z).squeeze(-1)
 
-    @torch.no_grad()
-    def play(self, frames: torch.Tensor, greedy: bool, generator: torch.Generator) -> torch.Tensor:
-        """Actions for playing (evaluation, data collection): argmax, or sampled from ``generator`` so
-        playing never moves the global random stream a training run draws from."""
-        logits = self(frames)[0].float()
-        if greedy:
-            return logits.argmax(-1)
-        return torch.multinomial(torch.softmax(logits, -1), 1, generator=generator).squeeze(-1)
 
-    @torch.no_grad()
-    def act(
-        self, frames: torch.Tensor, greedy: bool = False
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Sampled (or greedy) actions, their log-probabilities and the values.
+class MLPActorCritic(Policy):
+    """Policy logits and value from vector observations (MAPPO's agents, Yu et al. 2022): separate actor and
+    critic MLPs with ReLU and orthogonal weights, the observation layer-normalized first (its "feature
+    normalization"). One network for every agent of a team (parameter sharing)."""
 
-        Sampling is the Gumbel-max trick on exponential noise (argmax of p / E, E ~ Exp(1), which picks
-        action a with probability p_a) rather than ``torch.distributions.Categorical``: the same
-        distribution without Categorical's argument checks, which read values back to the host and so
-        cannot be captured in the CUDA graph the rollout replays (``openended.rl.ppo``)."""
-        logits, value = self(frames)
-        logp_all = torch.log_softmax(logits.float(), -1)
-        if greedy:
-            action = logits.argmax(-1)
-        else:
-            action = (logp_all.exp() / torch.empty_like(logp_all).exponential_()).argmax(-1)
-        return action, logp_all.gather(-1, action[:, None]).squeeze(-1), value
+    def __init__(self, obs_dim: int, num_actions: int, hidden: int, layers: int) -> None:
+        super().__init__()
+
+        def trunk() -> nn.Sequential:
+            mods: list[nn.Module] = [nn.LayerNorm(obs_dim)]
+            width = obs_dim
+            for _ in range(layers):
+                mods += [_init(nn.Linear(width, hidden), 2**0.5), nn.ReLU()]
+                width = hidden
+            return nn.Sequential(*mods)
+
+        self.actor, self.critic = trunk(), trunk()
+        self.policy = _init(nn.Linear(hidden, num_actions), 0.01)
+        self.value = _init(nn.Linear(hidden, 1), 1.0)
+        self.obs_dim, self.num_actions, self.hidden, self.layers = obs_dim, num_actions, hidden, layers
+
+    def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        obs = obs.float()
+        return self.policy(self.actor(obs)), self.value(self.critic(obs)).squeeze(-1)

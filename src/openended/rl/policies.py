@@ -18,31 +18,49 @@ import numpy as np
 import torch
 
 from openended.core.serialize import load_tree, save_tree
-from openended.rl.networks import ActorCritic
+from openended.rl.networks import ActorCritic, MLPActorCritic, Policy
 from openended.rl.state import load_module_state, module_state
 
 SHIPPED = Path(__file__).resolve().parent / "experts"
 INDEX = "index.json"
 
 
-def save_policy(path: str | Path, model: ActorCritic, info: dict[str, Any], half: bool = False) -> Path:
+def save_policy(path: str | Path, model: Policy, info: dict[str, Any], half: bool = False) -> Path:
     """Write ``model`` with ``info`` (game, step, returns, ...); ``half`` stores float16 weights (half the
     size; the loaded policy is the float16-rounded one, and measurements of a shipped policy are of it)."""
     weights = module_state(model)
     if half:
         weights = {k: v.astype(np.float16) for k, v in weights.items()}
-    net = {"num_actions": model.num_actions, "scale": model.scale, "hidden": model.hidden}
+    net: dict[str, Any]
+    if isinstance(model, MLPActorCritic):
+        net = {"kind": "mlp", "num_actions": model.num_actions, "obs_dim": model.obs_dim}
+        net |= {"hidden": model.hidden, "layers": model.layers}
+    elif isinstance(model, ActorCritic):
+        net = {
+            "kind": "impala",
+            "num_actions": model.num_actions,
+            "scale": model.scale,
+            "hidden": model.hidden,
+        }
+    else:
+        raise TypeError(f"cannot save a {type(model).__name__}")
     return save_tree(
         path, {"format": "openended.rl.policy/1", "network": net, "weights": weights, "info": info}
     )
 
 
-def load_policy(path: str | Path, device: torch.device | str = "cpu") -> tuple[ActorCritic, dict[str, Any]]:
+def load_policy(path: str | Path, device: torch.device | str = "cpu") -> tuple[Any, dict[str, Any]]:
+    """The network (an :class:`ActorCritic` or :class:`MLPActorCritic`, as saved) and its info."""
     tree = load_tree(path)
     if not isinstance(tree, dict) or tree.get("format") != "openended.rl.policy/1":
         raise ValueError(f"{path}: not an openended policy file")
     net = tree["network"]
-    model = ActorCritic(int(net["num_actions"]), int(net["scale"]), int(net["hidden"]))
+    model: Policy
+    if net.get("kind", "impala") == "mlp":
+        dims = (int(net["obs_dim"]), int(net["num_actions"]), int(net["hidden"]), int(net["layers"]))
+        model = MLPActorCritic(*dims)
+    else:
+        model = ActorCritic(int(net["num_actions"]), int(net["scale"]), int(net["hidden"]))
     load_module_state(model, {k: np.asarray(v, np.float32) for k, v in tree["weights"].items()})
     return model.to(device).eval(), dict(tree["info"])
 
@@ -55,10 +73,10 @@ class Snapshot:
     id: str  # "<game>/<file stem>", recorded with every transition it collects
 
 
-def snapshots(source: str | Path, game: str) -> list[Snapshot]:
-    """The snapshots of ``game`` in training order, from a train-expert run directory or (``""``) the
-    experts shipped with the package."""
-    folder = (SHIPPED / game) if str(source) == "" else Path(source) / "artifacts" / "policies"
+def snapshots(source: str | Path, game: str, shipped: Path = SHIPPED) -> list[Snapshot]:
+    """The snapshots of ``game`` in training order, from a training run directory or (``""``) the set
+    shipped with the package under ``shipped``."""
+    folder = (shipped / game) if str(source) == "" else Path(source) / "artifacts" / "policies"
     index = folder / INDEX
     if not index.is_file():
         where = "the shipped experts" if str(source) == "" else str(source)
@@ -72,6 +90,11 @@ def snapshots(source: str | Path, game: str) -> list[Snapshot]:
         )
         for s in data["snapshots"]
     ]
+
+
+def snapshot_updates(total_updates: int, snapshots: int) -> list[int]:
+    """The updates after which a snapshot is taken: evenly spaced, the last one at the end."""
+    return sorted({max(1, round(total_updates * (k + 1) / snapshots)) for k in range(snapshots)})
 
 
 def write_index(folder: Path, game: str, entries: list[dict[str, Any]], note: str = "") -> None:

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from openended.rl.config import PPOConfig
-from openended.rl.networks import ActorCritic
+from openended.rl.networks import Policy
 from openended.rl.state import load_module_state, load_optimizer_state, module_state, optimizer_state
 
 
@@ -125,7 +125,7 @@ class GraphedAct:
     put back after the warm-up and capture, so a run draws the same actions whether or not it was resumed.
     """
 
-    def __init__(self, model: ActorCritic, frames: torch.Tensor, bf16: bool) -> None:
+    def __init__(self, model: Policy, frames: torch.Tensor, bf16: bool) -> None:
         self.frames = frames.clone()
         rng = torch.cuda.get_rng_state(frames.device)
         # no weight-cast cache across replays: each replay casts the weights of that moment
@@ -157,7 +157,7 @@ class PPO:
     def __init__(
         self,
         cfg: PPOConfig,
-        model: ActorCritic,
+        model: Policy,
         envs: Any,
         device: torch.device,
         total_updates: int,
@@ -174,7 +174,8 @@ class PPO:
             else nullcontext
         )
         T, N = cfg.num_steps, cfg.num_envs
-        self.obs = torch.zeros((T, N, *envs.observe().shape[1:]), dtype=torch.uint8, device=device)
+        first = torch.as_tensor(envs.observe())  # uint8 frames (Procgen) or float vectors (VMAS)
+        self.obs = torch.zeros((T, N, *first.shape[1:]), dtype=first.dtype, device=device)
         self.actions = torch.zeros((T, N), dtype=torch.long, device=device)
         self.logp = torch.zeros((T, N), device=device)
         self.values = torch.zeros((T, N), device=device)
@@ -287,7 +288,10 @@ class PPO:
         if self.reward_norm is not None:
             self.reward_norm.load(state["reward_norm"])
         self.envs.set_state(state["envs"])
-        self.next_obs = torch.as_tensor(np.asarray(state["next_obs"]), device=self.device)
+        # an env that cannot restore its games exactly starts fresh ones: its own first observation then
+        exact = getattr(self.envs, "exact_state", True)
+        saved = np.asarray(state["next_obs"]) if exact else self.envs.observe()
+        self.next_obs = torch.as_tensor(saved, device=self.device)
         self.updates, self.env_steps = int(state["updates"]), int(state["env_steps"])
         torch.set_rng_state(torch.from_numpy(np.asarray(state["torch_rng"], np.uint8)))
         if self.device.type == "cuda" and len(state["cuda_rng"]):

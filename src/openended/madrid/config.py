@@ -1,0 +1,101 @@
+"""Configuration of MADRID (Samvelyan et al., AAMAS 2024, arXiv 2401.13460) on VMAS football.
+
+Search defaults are the paper's (§4 and Appendix C of Samvelyan's thesis): levels of 128 steps, a grid of 160
+cells over the ball's position × the reference policy, regret from 4 repeats, CMA-ME with 4 emitters and
+Gaussian σ 0.1, 5000 iterations. Where the paper's setting cannot carry over (11v11 Google Research Football,
+TiZero and its 48 checkpoints) the field says what stands in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from openended.core.config import Config, param
+from openended.rl.config import PPOConfig
+
+Device = Literal["auto", "cpu", "cuda"]
+Method = Literal["madrid", "targeted", "random"]
+
+
+def _strengths(value: tuple[float, ...]) -> str | None:
+    return None if all(0.0 <= v <= 1.0 for v in value) else "every strength must lie in [0, 1]"
+
+
+@dataclass(frozen=True)
+class FootballConfig(Config):
+    """The game: VMAS football, ``players`` a side (agent 0 of each side is its goalkeeper in a level)."""
+
+    players: int = param(
+        5, "players a side, goalkeeper included (the paper: 11 in Google Research Football)", ge=2, le=11
+    )
+    episode_steps: int = param(128, "steps of one game from a level (the paper: 128)", ge=1)
+
+
+def _mappo() -> PPOConfig:
+    # MAPPO (Yu et al. 2022, arXiv 2103.01955): clip 0.2, one minibatch and few epochs (its advice for hard
+    # tasks: 5), γ 0.99, λ 0.95, entropy 0.01, lr 5e-4 and gradient-norm clip 10 (its SMAC settings)
+    return PPOConfig(
+        num_envs=256,
+        num_steps=128,
+        minibatches=1,
+        epochs=5,
+        lr=5e-4,
+        gamma=0.99,
+        gae_lambda=0.95,
+        ent_coef=0.01,
+        max_grad_norm=10.0,
+    )
+
+
+@dataclass(frozen=True)
+class TargetConfig(Config):
+    """``openended madrid train-target``: the target team by self-play — MAPPO with parameter sharing on
+    ``openended.rl``'s PPO, one network for all players of both sides. Here ``ppo.num_envs`` counts VMAS
+    games; PPO sees one environment per player (games × 2 × players). Its snapshots along training are
+    the reference policies of the search (the paper's TiZero checkpoints)."""
+
+    football: FootballConfig = field(default_factory=FootballConfig)
+    ppo: PPOConfig = field(default_factory=_mappo)
+    hidden: int = param(64, "MLP width (MAPPO: 64)", ge=1)
+    layers: int = param(2, "MLP hidden layers (MAPPO: 2)", ge=1)
+    total_steps: int = param(50_000_000, "game steps to train for, summed over the parallel games", ge=1)
+    train_episode_steps: int = param(
+        500, "steps of a training game from VMAS's random kick-off positions (our choice)", ge=1
+    )
+    snapshots: int = param(8, "snapshots kept along training, evenly spaced; the last is the target", ge=1)
+    checkpoint_every: int = param(10, "checkpoint every N updates", ge=1)
+    seed: int = param(0, "random seed", ge=0)
+    device: Device = param("auto", "where to simulate and learn: auto = cuda when present")
+
+
+@dataclass(frozen=True)
+class SearchConfig(Config):
+    """``openended madrid search``: MADRID, or one of its two baselines, against a trained target."""
+
+    target: str = param(
+        "",
+        "a train-target run directory (its last snapshot is the target, all of them references); "
+        "empty: the target shipped with openended",
+    )
+    method: Method = param(
+        "madrid",
+        "madrid (CMA-ME), targeted (the same archive fed fresh random levels) or random (no archive)",
+    )
+    iterations: int = param(5000, "search iterations (the paper: 5000)", ge=1)
+    emitters: int = param(4, "CMA-ME emitters (the paper: 4)", ge=1)
+    batch_size: int = param(8, "levels each emitter proposes per iteration (our choice)", ge=1)
+    sigma: float = param(0.1, "Gaussian step on the positions, in pitch units (the paper: 0.1)", gt=0.0)
+    cells_x: int = param(16, "archive cells along the pitch's length (16 × 10 = the paper's 160)", ge=1)
+    cells_y: int = param(10, "archive cells across the pitch", ge=1)
+    repeats: int = param(4, "games per (level, policy pair) in each value estimate (the paper: 4)", ge=1)
+    bot_strengths: tuple[float, ...] = param(
+        (0.05, 0.5, 0.95),
+        "VMAS scripted teams added to the references, by strength (GRF's easy/medium/hard bots: .05/.5/.95)",
+        check=_strengths,
+    )
+    football: FootballConfig = field(default_factory=FootballConfig)
+    log_every: int = param(1, "log the archive every N iterations", ge=1)
+    checkpoint_every: int = param(25, "checkpoint the archive every N iterations", ge=1)
+    seed: int = param(0, "random seed", ge=0)
+    device: Device = param("auto", "where the games run: auto = cuda when present")

@@ -1,0 +1,281 @@
+"""MADRID's search loop and its two baselines (the paper's §4), on pyribs.
+
+The archive is a grid over the ball's start (x, y) — 16 × 10 = 160 cells over the pitch — times the
+reference policy: an elite in cell (x, y, r) is the level of highest regret against reference r found for a
+ball there. Each iteration every candidate level is played against the target itself and against every
+reference (one batched call, :class:`~openended.madrid.regret.Evaluator`), so each level can enter the
+archive in every reference's slice.
+
+- ``madrid``: CMA-ME (Fontaine et al. 2020) — pyribs' ``EvolutionStrategyEmitter`` with CMA-ES and the
+  two-stage improvement ranking, 4 emitters, σ 0.1 on the positions, bounded to the levels' box. An
+  emitter is told each of its levels' best slice (its highest regret over the references and that
+  reference); the level's other slices are added to the archive beside it.
+- ``targeted``: the same archive fed fresh random levels instead of the emitters' proposals.
+- ``random``: no archive; the statistic is the mean regret of the levels drawn.
+
+Resume keeps every elite (the archive is saved whole at each checkpoint and re-added) and the random state;
+the CMA-ES emitters restart from elites of the restored archive, as CMA-ME's own restarts do.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from openended.core.runs import Run
+from openended.core.serialize import save_tree
+from openended.madrid.analysis import summarize
+from openended.madrid.config import SearchConfig
+from openended.madrid.gallery import describe, render_gif
+from openended.madrid.levels import X_RANGE, Y_RANGE, ball, bounds, level_dim, random_levels
+from openended.madrid.regret import Evaluator, Reference
+from openended.rl.ppo import pick_device
+
+QD_OFFSET = -2.0  # the lowest regret, so every elite adds to the QD score (the paper's offset)
+
+
+def require_ribs() -> Any:
+    from openended.rl.procgen import MissingExtra
+
+    try:
+        import ribs
+    except ImportError as err:
+        raise MissingExtra(f"pyribs cannot be imported ({err}): pip install 'openended[madrid]'") from None
+    return ribs
+
+
+def make_archive(cfg: SearchConfig, references: int, seed: int) -> Any:
+    from ribs.archives import GridArchive
+
+    require_ribs()
+    return GridArchive(
+        solution_dim=level_dim(cfg.football.players),
+        dims=(cfg.cells_x, cfg.cells_y, references),
+        ranges=(X_RANGE, Y_RANGE, (0.0, float(references))),
+        qd_score_offset=QD_OFFSET,
+        seed=seed,
+        extra_fields={"self_play": ((), np.float32), "cross_play": ((), np.float32)},
+    )
+
+
+def measures(levels: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Archive coordinates: the ball's (x, y) and the reference's slot (its index + 0.5, mid-bin)."""
+    return np.column_stack([ball(levels), np.asarray(reference, np.float64) + 0.5])
+
+
+@dataclass
+class Step:
+    """What one iteration found: the levels and their regret against every reference ``(L, R)``."""
+
+    levels: np.ndarray
+    regret: np.ndarray
+    self_play: np.ndarray
+    cross_play: np.ndarray
+
+
+class Search:
+    """One search (``cfg.method``) of a target's weak start states."""
+
+    def __init__(self, cfg: SearchConfig, evaluator: Evaluator) -> None:
+        self.cfg, self.evaluator = cfg, evaluator
+        self.references = len(evaluator.references)
+        self.rng = np.random.default_rng(cfg.seed)
+        self.per_iteration = cfg.emitters * cfg.batch_size
+        self.archive = make_archive(cfg, self.references, cfg.seed) if cfg.method != "random" else None
+        self.scheduler: Any = None
+        if cfg.method == "madrid":
+            self._schedule()
+        self.iteration = 0
+        self.evaluations = 0
+
+    def _schedule(self) -> None:
+        from ribs.emitters import EvolutionStrategyEmitter
+        from ribs.schedulers import Scheduler
+
+        assert self.archive is not None
+        players = self.cfg.football.players
+        starts = (
+            self.archive.sample_elites(self.cfg.emitters)["solution"]
+            if not self.archive.empty
+            else random_levels(self.rng, self.cfg.emitters, players)
+        )
+        emitters = [
+            EvolutionStrategyEmitter(
+                self.archive,
+                x0=starts[i],
+                sigma0=self.cfg.sigma,
+                ranker="2imp",
+                es="cma_es",
+                bounds=bounds(players),
+                batch_size=self.cfg.batch_size,
+                seed=int(self.rng.integers(2**31)),
+            )
+            for i in range(self.cfg.emitters)
+        ]
+        self.scheduler = Scheduler(self.archive, emitters)
+
+    def step(self) -> Step:
+        cfg = self.cfg
+        if cfg.method == "madrid":
+            levels = np.asarray(self.scheduler.ask(), np.float64)
+        else:
+            levels = random_levels(self.rng, self.per_iteration, cfg.football.players)
+        regret, sp, xp = self.evaluator.regret(levels)
+        self.evaluations += len(levels)
+        if self.archive is not None:
+            if cfg.method == "madrid":
+                best = regret.argmax(1)
+                rows = np.arange(len(levels))
+                self.scheduler.tell(
+                    regret[rows, best],
+                    measures(levels, best),
+                    self_play=sp,
+                    cross_play=xp[rows, best],
+                )
+                rest = np.ones_like(regret, bool)
+                rest[rows, best] = False
+            else:
+                rest = np.ones_like(regret, bool)
+            li, ri = np.nonzero(rest)
+            if len(li):
+                self.archive.add(
+                    levels[li],
+                    regret[li, ri],
+                    measures(levels[li], ri),
+                    self_play=sp[li],
+                    cross_play=xp[li, ri],
+                )
+        self.iteration += 1
+        return Step(levels, regret, sp, xp)
+
+    def stats(self, step: Step) -> dict[str, float]:
+        row = {
+            "iteration": self.iteration,
+            "levels_evaluated": self.evaluations,
+            "batch_mean_regret": float(step.regret.mean()),
+            "batch_max_regret": float(step.regret.max()),
+        }
+        if self.archive is not None and not self.archive.empty:
+            s = self.archive.stats
+            row |= {
+                "archive_mean_regret": float(s.obj_mean),
+                "archive_max_regret": float(s.obj_max),
+                "coverage": float(s.coverage),
+                "qd_score": float(s.qd_score),
+                "elites": int(s.num_elites),
+            }
+        return row
+
+    # -- resume ----------------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "iteration": self.iteration,
+            "evaluations": self.evaluations,
+            "rng": json.dumps(self.rng.bit_generator.state),
+        }
+        if self.archive is not None:
+            data = self.archive.data()
+            for k in ("solution", "objective", "measures", "self_play", "cross_play"):
+                out[f"archive_{k}"] = np.asarray(data[k])
+        return out
+
+    def load(self, state: dict[str, Any]) -> None:
+        self.iteration = int(state["iteration"])
+        self.evaluations = int(state["evaluations"])
+        if self.archive is not None:
+            self.archive.clear()
+            if len(state["archive_solution"]):
+                self.archive.add(
+                    np.asarray(state["archive_solution"]),
+                    np.asarray(state["archive_objective"]),
+                    np.asarray(state["archive_measures"]),
+                    self_play=np.asarray(state["archive_self_play"]),
+                    cross_play=np.asarray(state["archive_cross_play"]),
+                )
+            if self.cfg.method == "madrid":
+                self._schedule()
+        self.rng.bit_generator.state = json.loads(str(state["rng"]))  # after the emitters took their seeds
+
+
+GALLERY = 4  # top levels replayed and drawn at the end of a search
+
+
+def references_for(cfg: SearchConfig, device: Any) -> tuple[Any, list[Reference]]:
+    """The target and every reference: its earlier snapshots (weakest first), then the scripted teams."""
+    from openended.madrid.target import load_target
+
+    target, learned = load_target(cfg.target, cfg.football.players, device)
+    return target, learned + [Reference(f"scripted {s}", strength=s) for s in cfg.bot_strengths]
+
+
+def _describe_refs(refs: list[Reference]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": r.name,
+            "kind": "snapshot" if r.policy is not None else "scripted",
+            "step": r.step,
+            "strength": r.strength,
+        }
+        for r in refs
+    ]
+
+
+def run_search(run: Run) -> None:
+    cfg: SearchConfig = run.config  # type: ignore[assignment]
+    torch.manual_seed(cfg.seed)
+    device = pick_device(cfg.device)
+    target, refs = references_for(cfg, device)
+    if not refs:
+        raise ValueError("no reference policies: the target has one snapshot and bot_strengths is empty")
+    evaluator = Evaluator(
+        target, refs, cfg.football, cfg.repeats, cfg.emitters * cfg.batch_size, device, cfg.seed
+    )
+    search = Search(cfg, evaluator)
+    restored = run.restore()
+    if restored is not None:
+        search.load(restored[1]["search"])
+    described = _describe_refs(refs)
+    (run.artifact("references.json")).write_text(json.dumps(described, indent=1) + "\n")
+    with run.progress(cfg.iterations, initial=search.iteration, desc=f"{cfg.method} search") as bar:
+        while search.iteration < cfg.iterations:
+            step = search.step()
+            last = search.iteration == cfg.iterations
+            if search.iteration % cfg.log_every == 0 or last:
+                run.log(search.iteration, **search.stats(step))
+            if search.iteration % cfg.checkpoint_every == 0 or last:
+                run.save_checkpoint(search.iteration, {"search": search.state()})
+            bar.update(1)
+            if search.archive is not None and not search.archive.empty:
+                bar.set_postfix(regret=f"{search.archive.stats.obj_mean:.2f}")
+    if search.archive is None:
+        return
+    data = {k: np.asarray(v) for k, v in search.archive.data().items() if k != "index"}
+    save_tree(run.artifact("archive.npz"), data)
+    cells = (cfg.cells_x, cfg.cells_y)
+    summary = summarize(data, described, cells)
+    # the gallery: the highest-regret levels, each replayed once with the reference that found it
+    order = np.argsort(-data["objective"])[:GALLERY]
+    gallery = []
+    for rank, i in enumerate(order):
+        slot = int(np.floor(data["measures"][i, 2]))
+        v_ref, v_tgt, f_ref, f_tgt = evaluator.replay(data["solution"][i], slot)
+        words = describe(f_ref, f_tgt, v_ref, v_tgt, cfg.football.players)
+        name = f"level_{rank + 1}.gif"
+        titles = (f"{refs[slot].name} (left): {v_ref:+.0f}", f"target (left): {v_tgt:+.0f}")
+        render_gif(run.artifact(f"gallery/{name}"), f_ref, f_tgt, titles, cfg.football.players)
+        gallery.append(
+            {
+                "file": f"gallery/{name}",
+                "regret": float(data["objective"][i]),
+                "reference": refs[slot].name,
+                "level": data["solution"][i].tolist(),
+                "replay": {"reference": v_ref, "target": v_tgt},
+                "failure": words,
+            }
+        )
+    summary["gallery"] = gallery
+    run.artifact("summary.json").write_text(json.dumps(summary, indent=1) + "\n")

@@ -1,0 +1,142 @@
+"""VMAS football (Bettini et al. 2022, the ``football`` scenario) as vector environments for PPO and for
+playing set start states.
+
+VMAS simulates thousands of 2-D football games in one batched torch world, on CPU or GPU. Blue attacks the
+right goal, red the left; a red player's observation and action are mirrored in x by the scenario itself, so
+one network plays either side. :class:`FootballSelfPlay` puts that network on both teams (self-play with
+parameter sharing, MAPPO's setting) and looks to PPO like ``worlds × 2n`` environments, one per player.
+
+On a CPU, VMAS runs ~8× slower with two torch threads than with one on a busy 2-core machine: callers on CPU
+pin one thread (:func:`make_football` does).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from openended.rl.procgen import MissingExtra
+
+
+def require_vmas() -> Any:
+    try:
+        import vmas
+    except ImportError as err:
+        raise MissingExtra(
+            f"VMAS cannot be imported ({err}): pip install 'openended[madrid]' (vmas, ribs)"
+        ) from None
+    return vmas
+
+
+def goals(env: Any) -> torch.Tensor:
+    """+1 where the ball is over the right goal line between the posts (blue scored), -1 over the left
+    (red scored), else 0 — read from the ball itself, as VMAS's scenario does."""
+    sc = env.scenario
+    pos = sc.ball.state.pos
+    line = sc.pitch_length / 2 + sc.ball_size / 2
+    mouth = pos[:, 1].abs() <= sc.goal_size / 2
+    return ((pos[:, 0] > line) & mouth).float() - ((pos[:, 0] < -line) & mouth).float()
+
+
+def make_football(
+    worlds: int,
+    players: int,
+    device: torch.device,
+    *,
+    max_steps: int,
+    seed: int,
+    dense_reward: bool,
+    bot_strength: float | None = None,
+) -> Any:
+    """A batch of ``worlds`` games of ``players`` a side, actions discrete (VMAS's 9: still and 8 directions).
+
+    ``bot_strength`` None: both teams take actions (``env.agents`` = blue players, then red). A number in
+    [0, 1]: red is VMAS's scripted team at that speed, decision and precision strength, and only the blue
+    players take actions (VMAS's own default arrangement; its scripted *blue* team leaves the red side's
+    rewards and goal detection unset)."""
+    vmas = require_vmas()
+    if device.type == "cpu":
+        torch.set_num_threads(1)
+    bot = bot_strength is not None
+    return vmas.make_env(
+        "football",
+        num_envs=worlds,
+        device=device,
+        continuous_actions=False,
+        max_steps=max_steps,
+        seed=seed,
+        n_blue_agents=players,
+        n_red_agents=players,
+        ai_blue_agents=False,
+        ai_red_agents=bot,
+        ai_strength=bot_strength if bot else 1.0,
+        ai_decision_strength=bot_strength if bot else 1.0,
+        ai_precision_strength=bot_strength if bot else 1.0,
+        dense_reward=dense_reward,
+    )
+
+
+class FootballSelfPlay:
+    """Self-play on VMAS football for PPO: one policy plays every player of both teams.
+
+    Rows are player-major within a world: row ``w * 2n + i`` is player ``i`` (blue first, then red) of world
+    ``w``. Each row's reward is its team's (VMAS's dense shaping toward the ball and the goal, and ±
+    ``scoring_reward`` at a goal); a world's episode ends at a goal or after ``max_steps``, and is reset at
+    once. Finished episodes are reported per world as ``(world, blue's return, length, goal)`` where goal is
+    +1 blue scored, -1 red scored, 0 none.
+
+    VMAS has no way to save and restore a world's full state, so a resumed training starts fresh games
+    (``exact_state`` False): the network, optimizer and normalizers still resume exactly.
+    """
+
+    exact_state = False
+
+    def __init__(self, worlds: int, players: int, device: torch.device, *, max_steps: int, seed: int) -> None:
+        self.env = make_football(worlds, players, device, max_steps=max_steps, seed=seed, dense_reward=True)
+        self.worlds, self.players, self.device = worlds, players, device
+        self.num_envs = worlds * 2 * players
+        self._obs = torch.stack(self.env.reset(), 1)  # (worlds, 2n, obs_dim)
+        self._returns = np.zeros(worlds, np.float64)
+        self._lengths = np.zeros(worlds, np.int64)
+        self._finished: list[tuple[int, float, int, int]] = []
+
+    @property
+    def obs_dim(self) -> int:
+        return int(self._obs.shape[-1])
+
+    def observe(self) -> torch.Tensor:
+        return self._obs.reshape(self.num_envs, -1)
+
+    def step(self, actions: np.ndarray) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
+        acts = torch.as_tensor(np.asarray(actions), device=self.device).reshape(self.worlds, 2 * self.players)
+        obs, rews, dones, infos = self.env.step(list(acts.unbind(1)))
+        reward = torch.stack(rews, 1).cpu().numpy().astype(np.float32)  # (worlds, 2n)
+        done = dones.cpu().numpy().astype(bool)
+        self._returns += reward[:, 0]
+        self._lengths += 1
+        if done.any():
+            goal = np.sign(infos[0]["sparse_reward"].cpu().numpy())
+            for w in np.flatnonzero(done):
+                self._finished.append((int(w), float(self._returns[w]), int(self._lengths[w]), int(goal[w])))
+                obs_w = self.env.reset_at(int(w))
+                for i, o in enumerate(obs_w):
+                    obs[i][w] = o[w]
+            self._returns[done] = 0.0
+            self._lengths[done] = 0
+        self._obs = torch.stack(obs, 1)
+        return self.observe(), reward.reshape(-1), np.repeat(done, 2 * self.players)
+
+    def finished(self) -> list[tuple[int, float, int, int]]:
+        out, self._finished = self._finished, []
+        return out
+
+    def get_state(self) -> dict[str, Any]:
+        return {}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        self._obs = torch.stack(self.env.reset(), 1)
+        self._returns[:] = 0.0
+        self._lengths[:] = 0
+        self._finished = []
