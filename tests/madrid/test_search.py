@@ -143,3 +143,27 @@ def test_a_missing_target_is_one_line_naming_the_field(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "target" in err and "Traceback" not in err
     assert not any(tmp_path.iterdir())  # no run directory for a refused config
+
+
+def test_searches_run_together_each_keep_their_own_run(target, tmp_path):
+    from openended.core.runs import Run
+    from openended.madrid.search import run_searches
+
+    football = FootballConfig(players=3, episode_steps=16)
+    common = {"target": str(target), "football": football, "emitters": 2, "batch_size": 2, "repeats": 1}
+    cfgs = [
+        SearchConfig(method="madrid", iterations=2, seed=0, device="cpu", **common),
+        SearchConfig(method="random", iterations=1, seed=1, device="cpu", **common),
+    ]
+    runs = [Run.create("madrid-search", c, root=tmp_path, name=f"r{i}") for i, c in enumerate(cfgs)]
+    run_searches(runs)
+    assert [r["iteration"] for r in read_metrics(tmp_path / "r0")] == [1, 2]
+    assert [r["iteration"] for r in read_metrics(tmp_path / "r1")] == [1]
+    assert (tmp_path / "r0" / "artifacts" / "summary.json").is_file()
+    assert not (tmp_path / "r1" / "artifacts" / "archive.npz").exists()  # random keeps no archive
+    other = SearchConfig(
+        method="random", iterations=1, repeats=2, device="cpu", target=str(target), football=football
+    )
+    with pytest.raises(ValueError, match="must share repeats"):
+        run_searches([Run.create("madrid-search", cfgs[0], root=tmp_path, name="a"),
+                      Run.create("madrid-search", other, root=tmp_path, name="b")])  # fmt: skip

@@ -50,3 +50,14 @@ def test_ppo_runs_on_football_and_an_mlp_policy_round_trips(tmp_path):
     loaded, info = load_policy(path)
     obs = env.observe()
     assert info["game"] == "football-2v2" and torch.allclose(loaded(obs)[0], model(obs)[0])
+
+
+def test_games_that_end_together_are_reset_together():
+    env = FootballSelfPlay(3, 2, torch.device("cpu"), max_steps=2, seed=0)
+    for _ in range(2):
+        obs, _, done = env.step(np.zeros(12, np.int64))
+    assert done.all() and len(env.finished()) == 3
+    assert obs.shape == (12, env.obs_dim)
+    # fresh games: every world's step counter restarted, so one more step ends none of them
+    _, _, done = env.step(np.zeros(12, np.int64))
+    assert not done.any()

@@ -84,7 +84,9 @@ class SearchConfig(Config):
     )
     iterations: int = param(5000, "search iterations (the paper: 5000)", ge=1)
     emitters: int = param(4, "CMA-ME emitters (the paper: 4)", ge=1)
-    batch_size: int = param(8, "levels each emitter proposes per iteration (our choice)", ge=1)
+    batch_size: int = param(
+        8, "levels each emitter proposes per iteration (our choice; CMA-ES needs 2+)", ge=2
+    )
     sigma: float = param(0.1, "Gaussian step on the positions, in pitch units (the paper: 0.1)", gt=0.0)
     cells_x: int = param(16, "archive cells along the pitch's length (16 × 10 = the paper's 160)", ge=1)
     cells_y: int = param(10, "archive cells across the pitch", ge=1)

@@ -118,28 +118,24 @@ class Search:
         ]
         self.scheduler = Scheduler(self.archive, emitters)
 
-    def step(self) -> Step:
-        cfg = self.cfg
-        if cfg.method == "madrid":
-            levels = np.asarray(self.scheduler.ask(), np.float64)
-        else:
-            levels = random_levels(self.rng, self.per_iteration, cfg.football.players)
-        regret, sp, xp = self.evaluator.regret(levels)
+    def propose(self) -> np.ndarray:
+        """This iteration's candidate levels: the emitters' (madrid) or fresh random ones."""
+        if self.cfg.method == "madrid":
+            return np.asarray(self.scheduler.ask(), np.float64)
+        return random_levels(self.rng, self.per_iteration, self.cfg.football.players)
+
+    def absorb(self, levels: np.ndarray, regret: np.ndarray, sp: np.ndarray, xp: np.ndarray) -> Step:
+        """Tell the emitters and the archive what the proposed levels scored; the iteration is done."""
         self.evaluations += len(levels)
         if self.archive is not None:
-            if cfg.method == "madrid":
+            rest = np.ones_like(regret, bool)
+            if self.cfg.method == "madrid":
                 best = regret.argmax(1)
                 rows = np.arange(len(levels))
                 self.scheduler.tell(
-                    regret[rows, best],
-                    measures(levels, best),
-                    self_play=sp,
-                    cross_play=xp[rows, best],
+                    regret[rows, best], measures(levels, best), self_play=sp, cross_play=xp[rows, best]
                 )
-                rest = np.ones_like(regret, bool)
                 rest[rows, best] = False
-            else:
-                rest = np.ones_like(regret, bool)
             li, ri = np.nonzero(rest)
             if len(li):
                 self.archive.add(
@@ -151,6 +147,10 @@ class Search:
                 )
         self.iteration += 1
         return Step(levels, regret, sp, xp)
+
+    def step(self) -> Step:
+        levels = self.propose()
+        return self.absorb(levels, *self.evaluator.regret(levels))
 
     def stats(self, step: Step) -> dict[str, float]:
         row = {
@@ -225,38 +225,74 @@ def _describe_refs(refs: list[Reference]) -> list[dict[str, Any]]:
 
 
 def run_search(run: Run) -> None:
-    cfg: SearchConfig = run.config  # type: ignore[assignment]
-    torch.manual_seed(cfg.seed)
-    device = pick_device(cfg.device)
-    target, refs = references_for(cfg, device)
+    run_searches([run])
+
+
+SHARED = ("target", "football", "repeats", "bot_strengths", "device")
+
+
+def run_searches(runs: list[Run]) -> None:
+    """Several searches (methods, seeds) against one target, each in its own run directory, stepped
+    together: each iteration's levels of all of them are played in one batched evaluation, which is what
+    keeps a GPU busy (a VMAS step costs nearly the same for 100 worlds as for 10,000). The games' random
+    stream is shared, so a search's games depend on its companions; its own proposals do not."""
+    cfgs: list[SearchConfig] = [r.config for r in runs]  # type: ignore[misc]
+    for c in cfgs[1:]:
+        for name in SHARED:
+            if getattr(c, name) != getattr(cfgs[0], name):
+                raise ValueError(f"searches run together must share {name}")
+    base = cfgs[0]
+    torch.manual_seed(base.seed)
+    device = pick_device(base.device)
+    target, refs = references_for(base, device)
     if not refs:
         raise ValueError("no reference policies: the target has one snapshot and bot_strengths is empty")
-    evaluator = Evaluator(
-        target, refs, cfg.football, cfg.repeats, cfg.emitters * cfg.batch_size, device, cfg.seed
-    )
-    search = Search(cfg, evaluator)
-    restored = run.restore()
-    if restored is not None:
-        search.load(restored[1]["search"])
+    capacity = sum(c.emitters * c.batch_size for c in cfgs)
+    evaluator = Evaluator(target, refs, base.football, base.repeats, capacity, device, base.seed)
+    searches = [Search(c, evaluator) for c in cfgs]
     described = _describe_refs(refs)
-    (run.artifact("references.json")).write_text(json.dumps(described, indent=1) + "\n")
-    with run.progress(cfg.iterations, initial=search.iteration, desc=f"{cfg.method} search") as bar:
-        while search.iteration < cfg.iterations:
-            step = search.step()
-            last = search.iteration == cfg.iterations
-            if search.iteration % cfg.log_every == 0 or last:
-                run.log(search.iteration, **search.stats(step))
-            if search.iteration % cfg.checkpoint_every == 0 or last:
-                run.save_checkpoint(search.iteration, {"search": search.state()})
+    for run, search in zip(runs, searches, strict=True):
+        restored = run.restore()
+        if restored is not None:
+            search.load(restored[1]["search"])
+        run.artifact("references.json").write_text(json.dumps(described, indent=1) + "\n")
+    total = max(c.iterations for c in cfgs)
+    done = min(s.iteration for s in searches)
+    desc = f"{base.method} search" if len(runs) == 1 else f"{len(runs)} searches"
+    with runs[0].progress(total, initial=done, desc=desc) as bar:
+        while True:
+            active = [i for i, s in enumerate(searches) if s.iteration < cfgs[i].iterations]
+            if not active:
+                break
+            proposals = [searches[i].propose() for i in active]
+            regret, sp, xp = evaluator.regret(np.concatenate(proposals))
+            start = 0
+            for i, levels in zip(active, proposals, strict=True):
+                s, c, run = searches[i], cfgs[i], runs[i]
+                part = slice(start, start + len(levels))
+                start += len(levels)
+                step = s.absorb(levels, regret[part], sp[part], xp[part])
+                last = s.iteration == c.iterations
+                if s.iteration % c.log_every == 0 or last:
+                    run.log(s.iteration, **s.stats(step))
+                if s.iteration % c.checkpoint_every == 0 or last:
+                    run.save_checkpoint(s.iteration, {"search": s.state()})
             bar.update(1)
-            if search.archive is not None and not search.archive.empty:
-                bar.set_postfix(regret=f"{search.archive.stats.obj_mean:.2f}")
+            lead = searches[0]
+            if lead.archive is not None and not lead.archive.empty:
+                bar.set_postfix(regret=f"{lead.archive.stats.obj_mean:.2f}")
+    for run, search in zip(runs, searches, strict=True):
+        _finish(run, search, evaluator, refs, described)
+
+
+def _finish(run: Run, search: Search, evaluator: Evaluator, refs: list[Reference], described: list) -> None:
+    """The archive, its summary and the gallery of its highest-regret levels, in the run's artifacts."""
+    cfg = search.cfg
     if search.archive is None:
         return
     data = {k: np.asarray(v) for k, v in search.archive.data().items() if k != "index"}
     save_tree(run.artifact("archive.npz"), data)
-    cells = (cfg.cells_x, cfg.cells_y)
-    summary = summarize(data, described, cells)
+    summary = summarize(data, described, (cfg.cells_x, cfg.cells_y))
     # the gallery: the highest-regret levels, each replayed once with the reference that found it
     order = np.argsort(-data["objective"])[:GALLERY]
     gallery = []

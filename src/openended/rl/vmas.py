@@ -120,9 +120,13 @@ class FootballSelfPlay:
             goal = np.sign(infos[0]["sparse_reward"].cpu().numpy())
             for w in np.flatnonzero(done):
                 self._finished.append((int(w), float(self._returns[w]), int(self._lengths[w]), int(goal[w])))
-                obs_w = self.env.reset_at(int(w))
-                for i, o in enumerate(obs_w):
-                    obs[i][w] = o[w]
+            if done.all():  # the time limit ends every game at once: one batched reset, not a loop
+                obs = self.env.reset()
+            else:
+                for w in np.flatnonzero(done):
+                    obs_w = self.env.reset_at(int(w))
+                    for i, o in enumerate(obs_w):
+                        obs[i][w] = o[w]
             self._returns[done] = 0.0
             self._lengths[done] = 0
         self._obs = torch.stack(obs, 1)
