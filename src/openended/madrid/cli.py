@@ -102,8 +102,15 @@ def _check_search(cfg: Config) -> None:
     from openended.rl.policies import snapshots
 
     assert isinstance(cfg, SearchConfig)
+    game = game_name(cfg.football.players)
+    if cfg.target == "" and not (SHIPPED / game).is_dir():
+        raise ConfigError(
+            "target",
+            f"no {game} target ships with openended: train one (openended madrid train-target "
+            f"--football.players {cfg.football.players}) and pass its run directory",
+        )
     try:
-        snaps = snapshots(cfg.target, game_name(cfg.football.players), shipped=SHIPPED)
+        snaps = snapshots(cfg.target, game, shipped=SHIPPED)
     except (OSError, ValueError, KeyError) as err:
         raise ConfigError("target", str(err)) from None
     if len(snaps) < 2 and not cfg.bot_strengths:
