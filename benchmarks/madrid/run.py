@@ -49,7 +49,7 @@ def _football(tiny: bool) -> list[str]:
     return ["--football.players", "3" if tiny else "5"]
 
 
-def target(out: Path, tiny: bool, total_steps: int, minutes: float | None) -> Path:
+def target(out: Path, tiny: bool, total_steps: int, minutes: float | None, scripted_share: float) -> Path:
     """Self-play on the GPU: 8192 games × 64 steps per update in 16 minibatches. A VMAS step took ~65 ms
     with 1024 games on an H100, mostly Python (its collision checks loop over entity pairs), so a larger
     batch should cost little more per step; MAPPO's single minibatch was for batches ~100× smaller and
@@ -61,6 +61,7 @@ def target(out: Path, tiny: bool, total_steps: int, minutes: float | None) -> Pa
     else:
         size = ["--ppo.num-envs", "8192", "--ppo.num-steps", "64", "--ppo.minibatches", "16"]
         per_update = 8192 * 64
+    size += ["--scripted-share", str(scripted_share)]
     if minutes is not None and not (out / "runs" / "target" / "run.json").is_file():
         probe = _run(
             out, "target-probe", ["madrid", "train-target", *_football(tiny), *size,
@@ -185,6 +186,9 @@ def main() -> None:
     ap.add_argument("--steps", nargs="+", default=["target", "speed", "search"])
     ap.add_argument("--target-steps", type=int, default=100_000_000, help="self-play game steps")
     ap.add_argument("--target-minutes", type=float, help="instead: as many steps as fit in this time")
+    ap.add_argument(
+        "--scripted-share", type=float, default=0.0, help="target games against the scripted team"
+    )
     ap.add_argument("--iterations", type=int, default=300)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--tiny", action="store_true")
@@ -192,7 +196,7 @@ def main() -> None:
     a.out.mkdir(parents=True, exist_ok=True)
     for step in a.steps:
         if step == "target":
-            target(a.out, a.tiny, 2048 if a.tiny else a.target_steps, a.target_minutes)
+            target(a.out, a.tiny, 2048 if a.tiny else a.target_steps, a.target_minutes, a.scripted_share)
         elif step == "speed":
             speed(a.out, a.tiny)
         elif step == "search":

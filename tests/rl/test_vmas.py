@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 import torch
 
 from openended.rl.config import PPOConfig
@@ -11,7 +12,7 @@ from openended.rl.vmas import FootballSelfPlay
 def test_self_play_rows_are_players_and_a_goal_rewards_one_side():
     env = FootballSelfPlay(4, 2, torch.device("cpu"), max_steps=6, seed=0)
     assert env.num_envs == 4 * 2 * 2 and env.observe().shape == (16, env.obs_dim)
-    sc = env.env.scenario
+    sc = env.groups[0].env.scenario
     pos = sc.ball.state.pos.clone()
     pos[1] = torch.tensor([sc.pitch_length / 2 + 0.05, 0.0])  # world 1: the ball is in red's goal
     sc.ball.set_pos(pos, batch_index=None)
@@ -61,3 +62,21 @@ def test_games_that_end_together_are_reset_together():
     # fresh games: every world's step counter restarted, so one more step ends none of them
     _, _, done = env.step(np.zeros(12, np.int64))
     assert not done.any()
+
+
+def test_games_against_the_scripted_team_follow_the_self_play_rows():
+    env = FootballSelfPlay(
+        2, 2, torch.device("cpu"), max_steps=3, seed=0, scripted_worlds=3, scripted_strength=0.5
+    )
+    assert env.worlds == 5 and env.num_envs == 2 * 4 + 3 * 2
+    obs = env.observe()
+    assert obs.shape == (14, env.obs_dim)
+    sc = env.groups[1].env.scenario
+    pos = sc.ball.state.pos.clone()
+    pos[2] = torch.tensor([sc.pitch_length / 2 + 0.05, 0.0])  # scripted world 2: blue has scored
+    sc.ball.set_pos(pos, batch_index=None)
+    _, reward, done = env.step(np.zeros(14, np.int64))
+    assert done[8 + 2 * 2 : 8 + 2 * 3].all() and reward[8 + 2 * 2] > 50
+    assert [(w, goal) for w, _, _, goal in env.finished()] == [(2 + 2, 1)]  # scripted worlds come after
+    with pytest.raises(ValueError, match="no games"):
+        FootballSelfPlay(0, 2, torch.device("cpu"), max_steps=3, seed=0)

@@ -63,6 +63,14 @@ class TargetConfig(Config):
     train_episode_steps: int = param(
         500, "steps of a training game from VMAS's random kick-off positions (our choice)", ge=1
     )
+    scripted_share: float = param(
+        0.0,
+        "share of the games played against VMAS's scripted team instead of self-play "
+        "(0: pure self-play, as TiZero was trained)",
+        ge=0.0,
+        le=1.0,
+    )
+    scripted_strength: float = param(0.5, "strength of that scripted team", ge=0.0, le=1.0)
     snapshots: int = param(8, "snapshots kept along training, evenly spaced; the last is the target", ge=1)
     checkpoint_every: int = param(10, "checkpoint every N updates", ge=1)
     seed: int = param(0, "random seed", ge=0)

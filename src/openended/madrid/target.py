@@ -60,8 +60,15 @@ def train_target(run: Run) -> None:
     cfg: TargetConfig = run.config  # type: ignore[assignment]
     torch.manual_seed(cfg.seed)
     device = pick_device(cfg.device)
+    scripted = round(cfg.ppo.num_envs * cfg.scripted_share)
     envs = FootballSelfPlay(
-        cfg.ppo.num_envs, cfg.football.players, device, max_steps=cfg.train_episode_steps, seed=cfg.seed
+        cfg.ppo.num_envs - scripted,
+        cfg.football.players,
+        device,
+        max_steps=cfg.train_episode_steps,
+        seed=cfg.seed,
+        scripted_worlds=scripted,
+        scripted_strength=cfg.scripted_strength,
     )
     model = MLPActorCritic(envs.obs_dim, NUM_ACTIONS, cfg.hidden, cfg.layers)
     per_update = cfg.ppo.num_envs * cfg.ppo.num_steps  # game steps
@@ -88,6 +95,7 @@ def train_target(run: Run) -> None:
             if recent:
                 row["episode_length"] = float(np.mean([r[1] for r in recent]))
                 row["goal_rate"] = float(np.mean([r[2] != 0 for r in recent]))
+                row["blue_goal_rate"] = float(np.mean([r[2] > 0 for r in recent]))
             step = ppo.updates * per_update
             if ppo.updates in take:
                 values = value_against_bots(model, cfg.football, device, cfg.seed + ppo.updates)
@@ -102,7 +110,8 @@ def train_target(run: Run) -> None:
                     folder,
                     game,
                     entries,
-                    note=f"MAPPO self-play, {cfg.ppo.num_envs} games, seed {cfg.seed}; mean_return = mean "
+                    note=f"MAPPO self-play, {cfg.ppo.num_envs} games ({scripted} against the scripted team "
+                    f"at {cfg.scripted_strength}), seed {cfg.seed}; mean_return = mean "
                     "value against VMAS's scripted team at strengths 0.05, 0.5, 0.95 on random levels",
                 )
             run.log(step, **row)

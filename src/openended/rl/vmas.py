@@ -78,48 +78,28 @@ def make_football(
     )
 
 
-class FootballSelfPlay:
-    """Self-play on VMAS football for PPO: one policy plays every player of both teams.
+class _Games:
+    """One VMAS world batch whose learning players are rows: all 2n of a world (self-play) or blue's n
+    (against the scripted red team). Tracks each world's blue return and length; resets finished worlds."""
 
-    Rows are player-major within a world: row ``w * 2n + i`` is player ``i`` (blue first, then red) of world
-    ``w``. Each row's reward is its team's (VMAS's dense shaping toward the ball and the goal, and ±
-    ``scoring_reward`` at a goal); a world's episode ends at a goal or after ``max_steps``, and is reset at
-    once. Finished episodes are reported per world as ``(world, blue's return, length, goal)`` where goal is
-    +1 blue scored, -1 red scored, 0 none.
+    def __init__(self, env: Any, learning: int) -> None:
+        self.env, self.learning = env, learning
+        self.worlds = int(env.world.batch_dim)
+        self.obs = torch.stack(env.reset(), 1)  # (worlds, learning, obs_dim)
+        self.returns = np.zeros(self.worlds, np.float64)
+        self.lengths = np.zeros(self.worlds, np.int64)
 
-    VMAS has no way to save and restore a world's full state, so a resumed training starts fresh games
-    (``exact_state`` False): the network, optimizer and normalizers still resume exactly.
-    """
-
-    exact_state = False
-
-    def __init__(self, worlds: int, players: int, device: torch.device, *, max_steps: int, seed: int) -> None:
-        self.env = make_football(worlds, players, device, max_steps=max_steps, seed=seed, dense_reward=True)
-        self.worlds, self.players, self.device = worlds, players, device
-        self.num_envs = worlds * 2 * players
-        self._obs = torch.stack(self.env.reset(), 1)  # (worlds, 2n, obs_dim)
-        self._returns = np.zeros(worlds, np.float64)
-        self._lengths = np.zeros(worlds, np.int64)
-        self._finished: list[tuple[int, float, int, int]] = []
-
-    @property
-    def obs_dim(self) -> int:
-        return int(self._obs.shape[-1])
-
-    def observe(self) -> torch.Tensor:
-        return self._obs.reshape(self.num_envs, -1)
-
-    def step(self, actions: np.ndarray) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
-        acts = torch.as_tensor(np.asarray(actions), device=self.device).reshape(self.worlds, 2 * self.players)
-        obs, rews, dones, infos = self.env.step(list(acts.unbind(1)))
-        reward = torch.stack(rews, 1).cpu().numpy().astype(np.float32)  # (worlds, 2n)
+    def step(self, acts: torch.Tensor) -> tuple[np.ndarray, np.ndarray, list[tuple[int, float, int, int]]]:
+        obs, rews, dones, _ = self.env.step(list(acts.unbind(1)))
+        reward = torch.stack(rews, 1).cpu().numpy().astype(np.float32)  # (worlds, learning)
         done = dones.cpu().numpy().astype(bool)
-        self._returns += reward[:, 0]
-        self._lengths += 1
+        self.returns += reward[:, 0]
+        self.lengths += 1
+        finished = []
         if done.any():
-            goal = np.sign(infos[0]["sparse_reward"].cpu().numpy())
+            goal = goals(self.env).cpu().numpy()
             for w in np.flatnonzero(done):
-                self._finished.append((int(w), float(self._returns[w]), int(self._lengths[w]), int(goal[w])))
+                finished.append((int(w), float(self.returns[w]), int(self.lengths[w]), int(goal[w])))
             if done.all():  # the time limit ends every game at once: one batched reset, not a loop
                 obs = self.env.reset()
             else:
@@ -127,10 +107,85 @@ class FootballSelfPlay:
                     obs_w = self.env.reset_at(int(w))
                     for i, o in enumerate(obs_w):
                         obs[i][w] = o[w]
-            self._returns[done] = 0.0
-            self._lengths[done] = 0
-        self._obs = torch.stack(obs, 1)
-        return self.observe(), reward.reshape(-1), np.repeat(done, 2 * self.players)
+            self.returns[done] = 0.0
+            self.lengths[done] = 0
+        self.obs = torch.stack(obs, 1)
+        return reward, done, finished
+
+    def restart(self) -> None:
+        self.obs = torch.stack(self.env.reset(), 1)
+        self.returns[:] = 0.0
+        self.lengths[:] = 0
+
+
+class FootballSelfPlay:
+    """Self-play on VMAS football for PPO: one policy plays every player of both teams — and, with
+    ``scripted_worlds``, blue's players in that many more games against VMAS's scripted red team.
+
+    Rows are player-major within a world: row ``w * 2n + i`` is player ``i`` (blue first, then red) of
+    self-play world ``w``; the scripted games' blue players follow, ``n`` rows a world. Each row's reward is
+    its team's (VMAS's dense shaping toward the ball and the goal, and ± ``scoring_reward`` at a goal); a
+    world's episode ends at a goal or after ``max_steps`` and is reset at once. Finished episodes are reported
+    per world — self-play worlds first, then the scripted ones — as ``(world, blue's return, length, goal)``
+    where goal is +1 blue scored, -1 red scored, 0 none.
+
+    VMAS has no way to save and restore a world's full state, so a resumed training starts fresh games
+    (``exact_state`` False): the network, optimizer and normalizers still resume exactly.
+    """
+
+    exact_state = False
+
+    def __init__(
+        self,
+        worlds: int,
+        players: int,
+        device: torch.device,
+        *,
+        max_steps: int,
+        seed: int,
+        scripted_worlds: int = 0,
+        scripted_strength: float = 0.5,
+    ) -> None:
+        self.players, self.device = players, device
+        self.groups: list[_Games] = []
+        if worlds:
+            env = make_football(worlds, players, device, max_steps=max_steps, seed=seed, dense_reward=True)
+            self.groups.append(_Games(env, 2 * players))
+        if scripted_worlds:
+            env = make_football(
+                scripted_worlds,
+                players,
+                device,
+                max_steps=max_steps,
+                seed=seed + 1,
+                dense_reward=True,
+                bot_strength=scripted_strength,
+            )
+            self.groups.append(_Games(env, players))
+        if not self.groups:
+            raise ValueError("no games: worlds and scripted_worlds are both 0")
+        self.worlds = sum(g.worlds for g in self.groups)
+        self.num_envs = sum(g.worlds * g.learning for g in self.groups)
+        self._finished: list[tuple[int, float, int, int]] = []
+
+    @property
+    def obs_dim(self) -> int:
+        return int(self.groups[0].obs.shape[-1])
+
+    def observe(self) -> torch.Tensor:
+        return torch.cat([g.obs.reshape(g.worlds * g.learning, -1) for g in self.groups])
+
+    def step(self, actions: np.ndarray) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
+        acts = torch.as_tensor(np.asarray(actions), device=self.device)
+        rewards, dones, start, offset = [], [], 0, 0
+        for g in self.groups:
+            rows = g.worlds * g.learning
+            reward, done, finished = g.step(acts[start : start + rows].reshape(g.worlds, g.learning))
+            self._finished += [(w + offset, r, n, goal) for w, r, n, goal in finished]
+            rewards.append(reward.reshape(-1))
+            dones.append(np.repeat(done, g.learning))
+            start, offset = start + rows, offset + g.worlds
+        return self.observe(), np.concatenate(rewards), np.concatenate(dones)
 
     def finished(self) -> list[tuple[int, float, int, int]]:
         out, self._finished = self._finished, []
@@ -140,7 +195,6 @@ class FootballSelfPlay:
         return {}
 
     def set_state(self, state: dict[str, Any]) -> None:
-        self._obs = torch.stack(self.env.reset(), 1)
-        self._returns[:] = 0.0
-        self._lengths[:] = 0
+        for g in self.groups:
+            g.restart()
         self._finished = []
