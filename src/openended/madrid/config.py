@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from openended.core.config import Config, param
-from openended.rl.config import PPOConfig
+from openended.rl.config import Device, PPOConfig
 
-Device = Literal["auto", "cpu", "cuda"]
 Method = Literal["madrid", "targeted", "random"]
 
 
