@@ -49,7 +49,9 @@ def _football(tiny: bool) -> list[str]:
     return ["--football.players", "3" if tiny else "5"]
 
 
-def target(out: Path, tiny: bool, total_steps: int, minutes: float | None, scripted_share: float) -> Path:
+def target(
+    out: Path, tiny: bool, total_steps: int, minutes: float | None, scripted_share: float, minibatches: int
+) -> Path:
     """Self-play on the GPU: 8192 games × 64 steps per update in 16 minibatches. A VMAS step took ~65 ms
     with 1024 games on an H100, mostly Python (its collision checks loop over entity pairs), so a larger
     batch should cost little more per step; MAPPO's single minibatch was for batches ~100× smaller and
@@ -59,7 +61,7 @@ def target(out: Path, tiny: bool, total_steps: int, minutes: float | None, scrip
         size = ["--ppo.num-envs", "16", "--ppo.num-steps", "32", "--device", "cpu"]
         per_update = 16 * 32
     else:
-        size = ["--ppo.num-envs", "8192", "--ppo.num-steps", "64", "--ppo.minibatches", "16"]
+        size = ["--ppo.num-envs", "8192", "--ppo.num-steps", "64", "--ppo.minibatches", str(minibatches)]
         per_update = 8192 * 64
     size += ["--scripted-share", str(scripted_share)]
     if minutes is not None and not (out / "runs" / "target" / "run.json").is_file():
@@ -91,18 +93,23 @@ def speed(out: Path, tiny: bool) -> None:
     device = pick_device("cpu" if tiny else "auto")
     cfg = SearchConfig(target=str(out / "runs" / "target"), football=FootballConfig(players=3 if tiny else 5))
     tgt, refs = references_for(cfg, device)
+    from dataclasses import replace
+
+    # one short warm-up (CUDA context, kernels); then each size timed over one call: a call plays
+    # every game to the episode's end, seconds long, so one is a stable measurement
+    short = replace(cfg.football, episode_steps=4)
+    warm = random_levels(np.random.default_rng(0), 4, cfg.football.players)
+    Evaluator(tgt, refs, short, cfg.repeats, 4, device, 0).regret(warm)
     rows = []
-    for levels in (4, 8) if tiny else (8, 32, 128, 512):
+    per_iteration = cfg.emitters * cfg.batch_size
+    for levels in (4, 8) if tiny else (per_iteration, 3 * per_iteration, 9 * per_iteration):
         ev = Evaluator(tgt, refs, cfg.football, cfg.repeats, levels, device, 0)
         lv = random_levels(np.random.default_rng(0), levels, cfg.football.players)
-        ev.regret(lv)  # warm-up
         if device.type == "cuda":
             torch.cuda.synchronize()
         start = time.perf_counter()
-        calls = 2
-        for _ in range(calls):
-            ev.regret(lv)
-        seconds = (time.perf_counter() - start) / calls
+        ev.regret(lv)
+        seconds = time.perf_counter() - start
         games = levels * cfg.repeats * (1 + len(refs))
         rows.append(
             {
@@ -114,7 +121,6 @@ def speed(out: Path, tiny: bool) -> None:
             }
         )
         print(rows[-1], flush=True)
-    per_iteration = cfg.emitters * cfg.batch_size
     at_search = next((r for r in rows if r["levels_per_call"] == per_iteration), rows[-1])
     result = {
         "device": torch.cuda.get_device_name() if device.type == "cuda" else "cpu",
@@ -189,6 +195,7 @@ def main() -> None:
     ap.add_argument(
         "--scripted-share", type=float, default=0.0, help="target games against the scripted team"
     )
+    ap.add_argument("--minibatches", type=int, default=16, help="PPO minibatches per epoch (target)")
     ap.add_argument("--iterations", type=int, default=300)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--tiny", action="store_true")
@@ -196,7 +203,8 @@ def main() -> None:
     a.out.mkdir(parents=True, exist_ok=True)
     for step in a.steps:
         if step == "target":
-            target(a.out, a.tiny, 2048 if a.tiny else a.target_steps, a.target_minutes, a.scripted_share)
+            steps = 2048 if a.tiny else a.target_steps
+            target(a.out, a.tiny, steps, a.target_minutes, a.scripted_share, a.minibatches)
         elif step == "speed":
             speed(a.out, a.tiny)
         elif step == "search":
