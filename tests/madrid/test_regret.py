@@ -73,3 +73,21 @@ def test_a_reference_that_plays_better_from_a_level_has_positive_regret():
     v_ref, v_tgt, frames_ref, _frames_tgt = ev.replay(np.array(ATTACK), 1)
     assert v_tgt == 0.0 and v_ref == 1.0
     assert frames_ref[-1, 0, 0] > 1.0 and np.allclose(frames_ref[0, 0], ATTACK[:2], atol=1e-5)
+
+
+def test_games_played_in_worker_processes_are_the_games_played_here():
+    # each world batch draws from its own generator, so moving the batches into worker processes changes
+    # where the games run, not which games: the same values, one scripted and one learned batch each
+    refs = [Reference("chaser", policy=Chaser()), Reference("scripted 0.5", strength=0.5)]
+    levels = np.array([ATTACK, DEFEND])
+    football = FootballConfig(players=3, episode_steps=32)
+    here = Evaluator(Chaser(), refs, football, 3, 2, CPU, 5)
+    with Evaluator(Chaser(), refs, football, 3, 2, CPU, 5, parallel=True) as there:
+        assert len(there.tables) == 2
+        first = there.regret(levels)
+        second = there.regret(levels)  # the workers keep serving
+        procs = [t.proc for t in there.tables]
+    for a, b in zip(here.regret(levels), first, strict=True):
+        assert np.array_equal(a, b)
+    assert np.array_equal(here.regret(levels)[0], second[0])
+    assert not any(p.is_alive() for p in procs)  # closing the evaluator stops its workers

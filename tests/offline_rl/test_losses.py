@@ -67,3 +67,34 @@ def test_iql_losses_by_hand():
         logits, torch.tensor([0, 1]), torch.tensor([1.0, 3.0]), torch.tensor([1.0, 1.0]), 3.0, 100.0
     )
     assert pl.item() == pytest.approx(-(1.0 * math.log(0.5) + 100.0 * math.log(0.75)) / 2, rel=1e-6)
+
+
+@pytest.mark.parametrize("returns", [True, False])
+def test_decision_transformer_predicts_each_action_from_the_past_only(returns):
+    from openended.offline_rl.dt import DecisionTransformer, dt_loss, returns_to_go
+
+    torch.manual_seed(0)
+    model = DecisionTransformer(4, context=3, max_timestep=10, returns=returns, embed=16, layers=2, heads=2)
+    model.eval()
+    frames = torch.randint(0, 256, (1, 3, 64, 64, 3), dtype=torch.uint8)
+    actions, rtg, time = torch.tensor([[1, 2, 3]]), torch.tensor([[3.0, 2.0, 1.0]]), torch.arange(3)[None]
+    logits = model(frames, actions, rtg, time)
+    assert logits.shape == (1, 3, 4)
+    # changing step 1's action, or step 2's frame, leaves the predictions of steps 0 and 1 alone: the action
+    # of step t is what is predicted there, so it must not be seen (the causal mask and token order)
+    other = actions.clone()
+    other[0, 1] = 0
+    later = frames.clone()
+    later[0, 2] = 255 - later[0, 2]
+    for f, a in ((frames, other), (later, actions)):
+        again = model(f, a, rtg, time)
+        assert torch.allclose(again[:, :2], logits[:, :2], atol=1e-5)
+        assert not torch.allclose(again[:, 2], logits[:, 2], atol=1e-5)  # ...and does reach step 2
+    # DT reads the return to go of the step it predicts; BCT has none to read
+    richer = rtg.clone()
+    richer[0, 0] = 30.0
+    assert torch.allclose(model(frames, actions, richer, time)[:, 0], logits[:, 0]) is (not returns)
+    # the loss is the cross-entropy over valid steps only: uniform logits give log 4 whatever is masked
+    flat = torch.zeros(1, 3, 4)
+    assert dt_loss(flat, actions, torch.tensor([[True, False, True]])).item() == pytest.approx(math.log(4))
+    assert returns_to_go(torch.tensor([1.0, 0.0, 2.0])).tolist() == [3.0, 2.0, 2.0]

@@ -108,3 +108,8 @@ class SearchConfig(Config):
     checkpoint_every: int = param(25, "checkpoint the archive every N iterations", ge=1)
     seed: int = param(0, "random seed", ge=0)
     device: Device = param("auto", "where the games run: auto = cuda when present")
+    parallel: Literal["auto", "on", "off"] = param(
+        "auto",
+        "step each VMAS world batch (the learned sides; each scripted strength) in its own process: "
+        "auto = on a GPU, where a step costs the same for any batch size",
+    )

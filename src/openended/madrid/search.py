@@ -228,7 +228,7 @@ def run_search(run: Run) -> None:
     run_searches([run])
 
 
-SHARED = ("target", "football", "repeats", "bot_strengths", "device")
+SHARED = ("target", "football", "repeats", "bot_strengths", "device", "parallel")
 
 
 def run_searches(runs: list[Run]) -> None:
@@ -248,7 +248,15 @@ def run_searches(runs: list[Run]) -> None:
     if not refs:
         raise ValueError("no reference policies: the target has one snapshot and bot_strengths is empty")
     capacity = sum(c.emitters * c.batch_size for c in cfgs)
-    evaluator = Evaluator(target, refs, base.football, base.repeats, capacity, device, base.seed)
+    parallel = base.parallel == "on" or (base.parallel == "auto" and device.type == "cuda")
+    with Evaluator(target, refs, base.football, base.repeats, capacity, device, base.seed, parallel) as ev:
+        _search_together(runs, cfgs, ev, refs)
+
+
+def _search_together(
+    runs: list[Run], cfgs: list[SearchConfig], evaluator: Evaluator, refs: list[Reference]
+) -> None:
+    base = cfgs[0]
     searches = [Search(c, evaluator) for c in cfgs]
     described = _describe_refs(refs)
     for run, search in zip(runs, searches, strict=True):
