@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from openended.core.commands import execute
+from openended.core.commands import run_or_resume
 from openended.core.runs import provenance, read_metrics
 from openended.gdr.cli import ANONYMIZE, DETOXIFY, AnonymizeConfig, DetoxifyConfig, outputs_of
 from openended.gdr.corpus import pii_corpus, toxic_corpus
@@ -25,16 +25,6 @@ from openended.gdr.metrics import diversity, evaluate_detox, evaluate_pii
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 MODEL = "smollm2-135m?threads=1"
-
-
-def _run(exp: Any, cfg: Any, root: Path, name: str) -> Path:
-    path = root / name
-    if (path / "run.json").is_file():
-        meta = json.loads((path / "run.json").read_text())
-        if meta["status"] != "finished":
-            execute(exp, resume=path)
-        return path
-    return execute(exp, cfg, root=root, name=name)
 
 
 def _rows_per_s(path: Path) -> float:
@@ -69,11 +59,13 @@ def main() -> None:
 
     # the corpus' gold column holds the PII itself: released rows carry only id and text
     common = {"id_field": "id", "rewriter": MODEL, "max_attempts": 2, "other_fields": "drop"}
-    gdr = _run(ANONYMIZE, AnonymizeConfig(input=str(root / "test.jsonl"), **common), root, "gdr-smollm2")
+    gdr = run_or_resume(
+        ANONYMIZE, AnonymizeConfig(input=str(root / "test.jsonl"), **common), root, "gdr-smollm2"
+    )
     table.append(
         {"method": "GDR, SmolLM2-135M", "rows_per_s": _rows_per_s(gdr), **evaluate_pii(test, outputs_of(gdr))}
     )
-    fb = _run(
+    fb = run_or_resume(
         ANONYMIZE,
         AnonymizeConfig(input=str(root / "test.jsonl"), fallback="redact", **common),
         root,
@@ -88,7 +80,7 @@ def main() -> None:
     )
 
     if not a.no_distill:
-        teacher = _run(
+        teacher = run_or_resume(
             ANONYMIZE,
             AnonymizeConfig(input=str(root / "train.jsonl"), fallback="redact", **common),
             root,
@@ -108,7 +100,7 @@ def main() -> None:
                 batch_size=8,
                 threads=a.threads,
             )
-        distilled = _run(
+        distilled = run_or_resume(
             ANONYMIZE,
             AnonymizeConfig(
                 input=str(root / "test.jsonl"),
@@ -139,7 +131,7 @@ def main() -> None:
         {"set": "GDR output (fallback run, verified rows)", **diversity(refined)},
         {"set": "prompt-only synthetic, same model and genres", **diversity(synthetic)},
     ]
-    detox = _run(
+    detox = run_or_resume(
         DETOXIFY,
         DetoxifyConfig(
             input=str(root / "toxic.jsonl"),

@@ -121,12 +121,12 @@ SYSTEMS: tuple[System, ...] = (
     ),
     System(
         "offline-rl",
-        "The generalization gap in offline RL",
-        "Mediratta et al. 2024",
+        "The generalization gap in offline RL: BC, BCQ, CQL, IQL, DT, BCT on Procgen",
+        "Mediratta, You, Jiang & Raileanu 2024, The Generalization Gap in Offline Reinforcement Learning",
         "offline_rl",
-        ("torch",),
-        "torch",
-        None,
+        ("torch", "procgen", "minari"),
+        "rl",
+        26,
     ),
     System(
         "libribrain",

@@ -25,3 +25,13 @@ def test_bad_values_name_their_field():
     with pytest.raises(ConfigError) as err:
         EvaluateConfig(splits=("holdout",))
     assert err.value.field == "splits"
+
+
+def test_levels_n_names_the_first_n_levels_and_nothing_else_passes():
+    from openended.rl.procgen import split_named
+
+    s = split_named("levels-50")
+    assert (s.start_level, s.num_levels) == (0, 50) and s.contains(49) and not s.contains(50)
+    for bad in ("levels-0", "levels-x", "level-5", "levels-"):
+        with pytest.raises(ValueError, match="levels-N"):
+            split_named(bad)

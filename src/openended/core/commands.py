@@ -16,7 +16,7 @@ import yaml
 
 from openended.core.config import Config, ConfigError, add_arguments, overrides_from_args, resolve, to_dict
 from openended.core.report import Report, write_run_report
-from openended.core.runs import Run, RunError
+from openended.core.runs import Run, RunError, read_meta
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,17 @@ def execute(
     if report:
         write_run_report(run.path, exp.sections)
     return run.path
+
+
+def run_or_resume(exp: Experiment, config: Config, root: str | Path, name: str, report: bool = True) -> Path:
+    """``root/name`` run of ``exp``: made and run when absent, resumed when interrupted, left alone when
+    finished — what a long benchmark script calls for each of its steps so that it can be restarted."""
+    path = Path(root) / name
+    if (path / "run.json").is_file():
+        if read_meta(path).get("status") != "finished":
+            execute(exp, resume=path, report=report)
+        return path
+    return execute(exp, config, root=root, name=name, report=report)
 
 
 def add_run_command(

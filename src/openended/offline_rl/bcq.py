@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+from torch import nn
+
+from openended.offline_rl.agent import Agent, Head, adamw, copy_target, update_target
+from openended.offline_rl.config import BCQConfig
 
 LOGIT_PENALTY = 1e-2  # BCQ's reference code: 1e-2 · mean(logits²) keeps the imitation logits bounded
 
@@ -47,3 +51,67 @@ def bcq_loss(
     imitation = F.cross_entropy(imitation_logits.float(), actions)
     penalty = LOGIT_PENALTY * imitation_logits.float().pow(2).mean()
     return td + imitation + penalty, {"td": td.detach(), "imitation": imitation.detach()}
+
+
+class BCQNetwork(Head):
+    """gen_dgrl's ``bcqresnetbase``: one encoder, a Q head and an imitation head."""
+
+    def __init__(self, num_actions: int) -> None:
+        super().__init__(num_actions)
+        self.imitation = nn.Linear(self.encoder.out_features, num_actions)
+
+    def both(self, frames: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        z = self.encoder(frames)
+        return self.out(z), self.imitation(z)
+
+
+class BCQPlayer(Head):
+    """Acts by BCQ's filtered argmax."""
+
+    def __init__(self, net: BCQNetwork, threshold: float) -> None:
+        nn.Module.__init__(self)
+        self.net, self.threshold = net, threshold
+
+    def forward(self, frames: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.net(frames)
+
+    @torch.no_grad()
+    def play(self, obs: torch.Tensor, greedy: bool, generator: torch.Generator) -> torch.Tensor:
+        q, imitation = self.net.both(obs)
+        return filtered_argmax(q, imitation, self.threshold)
+
+
+class BCQ(Agent):
+    def __init__(self, cfg: BCQConfig, num_actions: int, device: torch.device) -> None:
+        super().__init__(device)
+        self.cfg = cfg
+        self.net, self.target = BCQNetwork(num_actions).to(device), BCQNetwork(num_actions).to(device)
+        copy_target(self.target, self.net)
+        self.modules = {"net": self.net, "target": self.target}
+        self.optimizers = {"net": adamw([self.net], cfg)}
+
+    def update(self, batch: dict[str, torch.Tensor]) -> dict[str, float]:
+        cfg = self.cfg
+        with torch.no_grad():
+            q_next, imitation_next = self.net.both(batch["next_obs"])
+            target = bcq_target(
+                q_next,
+                self.target.values(batch["next_obs"]),
+                imitation_next,
+                batch["reward"],
+                batch["done"],
+                cfg.gamma,
+                cfg.threshold,
+            )
+        q, imitation = self.net.both(batch["obs"])
+        loss, parts = bcq_loss(q, imitation, batch["action"], target)
+        opt = self.optimizers["net"]
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        self.steps += 1
+        update_target(self.target, self.net, cfg, self.steps)
+        return {"loss": loss.item(), **{k: v.item() for k, v in parts.items()}}
+
+    def player(self) -> BCQPlayer:
+        return BCQPlayer(self.net, self.cfg.threshold)

@@ -7,6 +7,9 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from openended.offline_rl.agent import Agent, Greedy, Head, adamw, copy_target, update_target
+from openended.offline_rl.config import CQLConfig
+
 
 def double_dqn_target(
     q_next_online: torch.Tensor,
@@ -30,3 +33,37 @@ def cql_loss(
     td = F.smooth_l1_loss(q_sa, target.detach())
     conservative = (torch.logsumexp(q, -1) - q_sa).mean()
     return td + alpha * conservative, {"td": td.detach(), "conservative": conservative.detach()}
+
+
+class CQL(Agent):
+    """A Q network (``pporesnetbase``) and its target; plays greedily on Q."""
+
+    def __init__(self, cfg: CQLConfig, num_actions: int, device: torch.device) -> None:
+        super().__init__(device)
+        self.cfg = cfg
+        self.q, self.target = Head(num_actions).to(device), Head(num_actions).to(device)
+        copy_target(self.target, self.q)
+        self.modules = {"q": self.q, "target": self.target}
+        self.optimizers = {"q": adamw([self.q], cfg)}
+
+    def update(self, batch: dict[str, torch.Tensor]) -> dict[str, float]:
+        cfg = self.cfg
+        with torch.no_grad():
+            target = double_dqn_target(
+                self.q.values(batch["next_obs"]),
+                self.target.values(batch["next_obs"]),
+                batch["reward"],
+                batch["done"],
+                cfg.gamma,
+            )
+        loss, parts = cql_loss(self.q.values(batch["obs"]), batch["action"], target, cfg.alpha)
+        opt = self.optimizers["q"]
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        self.steps += 1
+        update_target(self.target, self.q, cfg, self.steps)
+        return {"loss": loss.item(), **{k: v.item() for k, v in parts.items()}}
+
+    def player(self) -> Greedy:
+        return Greedy(self.q)

@@ -41,7 +41,7 @@ def _evaluate(run: Run) -> None:
     from openended.rl.evaluation import iqm, normalize, run_episodes, train_test_figure
     from openended.rl.policies import load_policy
     from openended.rl.ppo import pick_device
-    from openended.rl.procgen import SPLITS
+    from openended.rl.procgen import split_named
 
     cfg: EvaluateConfig = run.config  # type: ignore[assignment]
     device = pick_device(cfg.device)
@@ -54,7 +54,7 @@ def _evaluate(run: Run) -> None:
             eps = run_episodes(
                 model,
                 game,
-                SPLITS[split],
+                split_named(split),
                 cfg.episodes,
                 num_envs=cfg.num_envs,
                 seed=cfg.seed,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from openended.core.config import Config, ConfigError, param
-from openended.rl.procgen import GAMES, SPLITS
+from openended.rl.procgen import GAMES, split_named
 
 
 def _game(value: str) -> str | None:
@@ -18,7 +18,11 @@ def _game(value: str) -> str | None:
 
 
 def _split(value: str) -> str | None:
-    return None if value in SPLITS else f"{value!r} is not a split; known: {', '.join(SPLITS)}"
+    try:
+        split_named(value)
+    except ValueError as err:
+        return str(err)
+    return None
 
 
 Device = Literal["auto", "cpu", "cuda"]

@@ -9,13 +9,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 from matplotlib.figure import Figure
 from scipy import stats
 
-from openended.rl.networks import ActorCritic
 from openended.rl.procgen import ProcgenVecEnv, Split
 
 # Easy-mode (R_min, R_max) per game: Cobbe et al. 2020 (arXiv:1912.01588), Appendix C, the ranges gen_dgrl
@@ -61,7 +61,7 @@ class Episodes:
 
 @torch.no_grad()
 def run_episodes(
-    model: ActorCritic,
+    model: Any,
     game: str,
     split: Split,
     episodes: int,
@@ -89,7 +89,9 @@ def run_episodes(
     obs = envs.observe()
     while min(len(p) for p in per_env) < quota:
         action = model.play(torch.as_tensor(obs, device=device), greedy, sampler)
-        obs, _, _ = envs.step(action.cpu().numpy())
+        obs, reward, done = envs.step(action.cpu().numpy())
+        if hasattr(model, "observe_step"):  # a policy with memory (a Decision Transformer's prompt)
+            model.observe_step(reward, done)
         for env, ret, length, level in envs.finished():
             if not split.contains(level):
                 dropped += 1

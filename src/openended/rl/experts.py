@@ -24,7 +24,7 @@ from openended.rl.evaluation import normalize, run_episodes
 from openended.rl.networks import ActorCritic
 from openended.rl.policies import save_policy, snapshot_updates, write_index
 from openended.rl.ppo import PPO, pick_device
-from openended.rl.procgen import NUM_ACTIONS, SPLITS, ProcgenVecEnv, split_named
+from openended.rl.procgen import NUM_ACTIONS, ProcgenVecEnv, split_named
 
 
 def train_expert(run: Run) -> None:
@@ -55,7 +55,7 @@ def train_expert(run: Run) -> None:
         eps = run_episodes(
             model,
             cfg.game,
-            SPLITS[split],
+            split_named(split),
             cfg.eval_episodes,
             num_envs=min(cfg.ppo.num_envs, cfg.eval_episodes),
             seed=cfg.seed + 10_000 + ppo.updates,  # fresh level draws each time, same on a resumed run
@@ -100,7 +100,9 @@ def train_expert(run: Run) -> None:
                 entries = [e for e in entries if e["file"] != name] + [
                     {"file": name, "step": ppo.env_steps, "mean_return": train_return}
                 ]
-                write_index(folder, cfg.game, entries, note=f"PPO on {SPLITS[cfg.split]}, seed {cfg.seed}")
+                write_index(
+                    folder, cfg.game, entries, note=f"PPO on {split_named(cfg.split)}, seed {cfg.seed}"
+                )
             if row:
                 run.log(ppo.env_steps, **row)
             if ppo.updates % cfg.checkpoint_every == 0 or last:
