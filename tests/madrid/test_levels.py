@@ -68,3 +68,33 @@ def test_a_goal_is_read_from_the_ball():
     pos[2] = torch.tensor([sc.pitch_length / 2 + 0.05, 0.6])  # over the line beside the posts: no goal
     sc.ball.set_pos(pos, batch_index=None)
     assert goals(env).tolist() == [1.0, -1.0, 0.0]
+
+
+def test_placing_some_worlds_leaves_the_others_and_restarts_the_shaping():
+    from openended.madrid.levels import place_at
+
+    env = make_football(4, 3, torch.device("cpu"), max_steps=16, seed=0, dense_reward=True, bot_strength=0.05)
+    env.reset()
+    before = positions(env)
+    levels = random_levels(np.random.default_rng(5), 2, 3)
+    place_at(env, levels, np.array([1, 3]))
+    after = positions(env)
+    assert np.allclose(after[[0, 2]], before[[0, 2]])  # untouched worlds
+    assert np.allclose(after[[1, 3], 0], levels[:, 0:2], atol=1e-5)
+    # the shaped reward of the next step measures that step: with everyone standing still it is ~0, where
+    # a stale potential would pay for the ball's jump (10 per unit of distance to the goal)
+    _, rews, _, _ = env.step([torch.zeros(4, dtype=torch.long)] * 3)
+    assert float(rews[0][[1, 3]].abs().max()) < 0.05
+
+
+def test_a_start_hook_sees_every_world_at_first_and_each_finished_game_after():
+    from openended.rl.vmas import FootballSelfPlay
+
+    seen = []
+    env = FootballSelfPlay(
+        3, 2, torch.device("cpu"), max_steps=4, seed=0, on_reset=lambda e, w: seen.append(list(w))
+    )
+    assert seen == [[0, 1, 2]]
+    for _ in range(4):
+        env.step(np.zeros(env.num_envs, np.int64))
+    assert seen[-1] == [0, 1, 2]  # the time limit ended all three games together

@@ -70,6 +70,13 @@ class TargetConfig(Config):
         le=1.0,
     )
     scripted_strength: float = param(0.5, "strength of that scripted team", ge=0.0, le=1.0)
+    random_starts: float = param(
+        0.0,
+        "share of training games that start from a random level (the distribution the search draws from) "
+        "instead of VMAS's kick-off: players and ball anywhere, so goals are within reach early on",
+        ge=0.0,
+        le=1.0,
+    )
     snapshots: int = param(8, "snapshots kept along training, evenly spaced; the last is the target", ge=1)
     checkpoint_every: int = param(10, "checkpoint every N updates", ge=1)
     seed: int = param(0, "random seed", ge=0)

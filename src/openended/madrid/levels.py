@@ -71,28 +71,52 @@ def place(env: Any, levels: np.ndarray | torch.Tensor) -> None:
 
     Call after ``env.reset()``. Goalkeepers go to their goal lines' centres; a scripted team forgets what it
     planned for the positions the reset drew."""
+    place_at(env, levels, np.arange(env.world.batch_dim))
+
+
+def place_at(env: Any, levels: np.ndarray | torch.Tensor, worlds: np.ndarray) -> None:
+    """As :func:`place` for the worlds ``worlds`` only (``levels``: one row each); the other worlds go on
+    as they were. The scenario's reward shaping restarts from the new positions, so the first step's shaped
+    reward measures that step and not the move."""
     sc = env.scenario
     world = env.world
-    lv = torch.as_tensor(np.asarray(levels), dtype=torch.float32, device=world.device)
-    if lv.shape != (world.batch_dim, level_dim(len(sc.blue_agents))):
-        raise ValueError(f"levels of shape {tuple(lv.shape)} for {world.batch_dim} worlds")
     n = len(sc.blue_agents)
-    pos = to_vmas(lv.reshape(world.batch_dim, -1, 2), sc)  # (worlds, 1 + 2(n-1), 2)
+    worlds = np.asarray(worlds, np.int64)
+    lv = torch.as_tensor(np.asarray(levels), dtype=torch.float32, device=world.device)
+    if lv.shape != (len(worlds), level_dim(n)):
+        raise ValueError(f"levels of shape {tuple(lv.shape)} for {len(worlds)} worlds")
+    idx = torch.as_tensor(worlds, device=world.device)
+    pos = to_vmas(lv.reshape(len(worlds), -1, 2), sc)  # (worlds, 1 + 2(n-1), 2)
     keeper_x = sc.pitch_length / 2 - 2 * sc.agent_size
-    zero = torch.zeros(world.batch_dim, 2, device=world.device)
+
+    def put(entity: Any, xy: torch.Tensor) -> None:
+        # whole-batch writes (one call each, not one per world): the other worlds keep their state
+        p, v = entity.state.pos.clone(), entity.state.vel.clone()
+        p[idx], v[idx] = xy, 0.0
+        entity.set_pos(p, batch_index=None)
+        entity.set_vel(v, batch_index=None)
+
     for side, team in ((-1.0, sc.blue_agents), (1.0, sc.red_agents)):
-        keeper = zero.clone()
+        keeper = torch.zeros(len(worlds), 2, device=world.device)
         keeper[:, 0] = side * keeper_x
-        team[0].set_pos(keeper, batch_index=None)
+        put(team[0], keeper)
     for i in range(1, n):
-        sc.blue_agents[i].set_pos(pos[:, i], batch_index=None)
-        sc.red_agents[i].set_pos(pos[:, n - 1 + i], batch_index=None)
-    sc.ball.set_pos(pos[:, 0], batch_index=None)
-    for entity in [*sc.blue_agents, *sc.red_agents, sc.ball]:
-        entity.set_vel(zero, batch_index=None)
+        put(sc.blue_agents[i], pos[:, i])
+        put(sc.red_agents[i], pos[:, n - 1 + i])
+    put(sc.ball, pos[:, 0])
+    everything = len(worlds) == world.batch_dim
     for controller in (sc.blue_controller, sc.red_controller):
         if controller is not None:
-            controller.reset()
+            if everything:
+                controller.reset()
+            else:
+                for w in worlds:
+                    controller.reset(int(w))
+    if everything:
+        sc.reset_ball(None)
+    else:
+        for w in worlds:
+            sc.reset_ball(int(w))
 
 
 def positions(env: Any) -> np.ndarray:

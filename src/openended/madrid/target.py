@@ -26,7 +26,7 @@ import torch
 from openended.core.report import curves_figure
 from openended.core.runs import Run
 from openended.madrid.config import FootballConfig, TargetConfig
-from openended.madrid.levels import random_levels
+from openended.madrid.levels import place_at, random_levels
 from openended.madrid.regret import Evaluator, Reference
 from openended.rl.networks import MLPActorCritic, Policy
 from openended.rl.policies import load_policy, save_policy, snapshot_updates, snapshots, write_index
@@ -56,6 +56,19 @@ def value_against_bots(
     return {f"value_vs_scripted_{s}": float(-xp[:, i].mean()) for i, s in enumerate(CURVE_STRENGTHS)}
 
 
+def random_starts(share: float, players: int, seed: int) -> Any:
+    """An ``on_reset`` for :class:`~openended.rl.vmas.FootballSelfPlay`: each game that starts begins, with
+    probability ``share``, from a random level instead of the kick-off VMAS drew."""
+    rng = np.random.default_rng(seed + 7)
+
+    def start(env: Any, worlds: np.ndarray) -> None:
+        chosen = worlds[rng.random(len(worlds)) < share]
+        if len(chosen):
+            place_at(env, random_levels(rng, len(chosen), players), chosen)
+
+    return start
+
+
 def train_target(run: Run) -> None:
     cfg: TargetConfig = run.config  # type: ignore[assignment]
     torch.manual_seed(cfg.seed)
@@ -69,6 +82,9 @@ def train_target(run: Run) -> None:
         seed=cfg.seed,
         scripted_worlds=scripted,
         scripted_strength=cfg.scripted_strength,
+        on_reset=random_starts(cfg.random_starts, cfg.football.players, cfg.seed)
+        if cfg.random_starts
+        else None,
     )
     model = MLPActorCritic(envs.obs_dim, NUM_ACTIONS, cfg.hidden, cfg.layers)
     per_update = cfg.ppo.num_envs * cfg.ppo.num_steps  # game steps

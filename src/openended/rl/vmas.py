@@ -12,12 +12,16 @@ pin one thread (:func:`make_football` does).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import torch
 
 from openended.rl.procgen import MissingExtra
+
+# called with a world batch and the worlds it has just reset, to rearrange them (a system's start states)
+OnReset = Callable[[Any, np.ndarray], None]
 
 
 def require_vmas() -> Any:
@@ -82,12 +86,21 @@ class _Games:
     """One VMAS world batch whose learning players are rows: all 2n of a world (self-play) or blue's n
     (against the scripted red team). Tracks each world's blue return and length; resets finished worlds."""
 
-    def __init__(self, env: Any, learning: int) -> None:
-        self.env, self.learning = env, learning
+    def __init__(self, env: Any, learning: int, on_reset: OnReset | None = None) -> None:
+        self.env, self.learning, self.on_reset = env, learning, on_reset
         self.worlds = int(env.world.batch_dim)
-        self.obs = torch.stack(env.reset(), 1)  # (worlds, learning, obs_dim)
+        self.obs = self._started(env.reset(), np.arange(self.worlds))  # (worlds, learning, obs_dim)
         self.returns = np.zeros(self.worlds, np.float64)
         self.lengths = np.zeros(self.worlds, np.int64)
+
+    def _started(self, obs: list[torch.Tensor], worlds: np.ndarray) -> torch.Tensor:
+        """Observations once the worlds ``worlds`` have been reset and, with ``on_reset``, rearranged."""
+        if self.on_reset is not None:
+            self.on_reset(self.env, worlds)
+            obs = self.env.get_from_scenario(
+                get_observations=True, get_rewards=False, get_infos=False, get_dones=False
+            )[0]
+        return torch.stack(obs, 1)
 
     def step(self, acts: torch.Tensor) -> tuple[np.ndarray, np.ndarray, list[tuple[int, float, int, int]]]:
         obs, rews, dones, _ = self.env.step(list(acts.unbind(1)))
@@ -109,11 +122,13 @@ class _Games:
                         obs[i][w] = o[w]
             self.returns[done] = 0.0
             self.lengths[done] = 0
-        self.obs = torch.stack(obs, 1)
+            self.obs = self._started(obs, np.flatnonzero(done))
+        else:
+            self.obs = torch.stack(obs, 1)
         return reward, done, finished
 
     def restart(self) -> None:
-        self.obs = torch.stack(self.env.reset(), 1)
+        self.obs = self._started(self.env.reset(), np.arange(self.worlds))
         self.returns[:] = 0.0
         self.lengths[:] = 0
 
@@ -128,6 +143,9 @@ class FootballSelfPlay:
     world's episode ends at a goal or after ``max_steps`` and is reset at once. Finished episodes are reported
     per world — self-play worlds first, then the scripted ones — as ``(world, blue's return, length, goal)``
     where goal is +1 blue scored, -1 red scored, 0 none.
+
+    ``on_reset`` is called on every world batch with the worlds it has just reset (at the start and after
+    each game), before their observations are read: a way to start games elsewhere than VMAS's kick-off.
 
     VMAS has no way to save and restore a world's full state, so a resumed training starts fresh games
     (``exact_state`` False): the network, optimizer and normalizers still resume exactly.
@@ -145,12 +163,13 @@ class FootballSelfPlay:
         seed: int,
         scripted_worlds: int = 0,
         scripted_strength: float = 0.5,
+        on_reset: OnReset | None = None,
     ) -> None:
         self.players, self.device = players, device
         self.groups: list[_Games] = []
         if worlds:
             env = make_football(worlds, players, device, max_steps=max_steps, seed=seed, dense_reward=True)
-            self.groups.append(_Games(env, 2 * players))
+            self.groups.append(_Games(env, 2 * players, on_reset))
         if scripted_worlds:
             env = make_football(
                 scripted_worlds,
@@ -161,7 +180,7 @@ class FootballSelfPlay:
                 dense_reward=True,
                 bot_strength=scripted_strength,
             )
-            self.groups.append(_Games(env, players))
+            self.groups.append(_Games(env, players, on_reset))
         if not self.groups:
             raise ValueError("no games: worlds and scripted_worlds are both 0")
         self.worlds = sum(g.worlds for g in self.groups)
