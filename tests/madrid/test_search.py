@@ -13,7 +13,7 @@ from openended.madrid.analysis import pitch_map, summarize
 from openended.madrid.config import FootballConfig, SearchConfig
 from openended.madrid.regret import Evaluator, Reference
 from openended.madrid.search import Search, make_archive, measures
-from tests.madrid.helpers import Chaser
+from openended.madrid.chaser import Chaser
 
 FOOTBALL = ["--football.players", "3", "--football.episode-steps", "24"]
 TARGET = [

@@ -93,8 +93,8 @@ def train_target(run: Run) -> None:
     # the last 200 finished games of each kind, kept apart: self-play worlds finish together at the time
     # limit, so one shared window would hold whichever kind finished last
     selfplay_worlds = cfg.ppo.num_envs - scripted
-    recent_self: collections.deque[tuple[int, int]] = collections.deque(maxlen=200)
-    recent_bot: collections.deque[tuple[int, int]] = collections.deque(maxlen=200)
+    recent_self: collections.deque[tuple[int, int, float]] = collections.deque(maxlen=200)
+    recent_bot: collections.deque[tuple[int, int, float]] = collections.deque(maxlen=200)
     entries: list[dict[str, Any]] = []
     restored = run.restore()
     if restored is not None:
@@ -110,8 +110,8 @@ def train_target(run: Run) -> None:
             start = time.perf_counter()
             stats, finished = ppo.update()
             seconds = time.perf_counter() - start
-            for w, _, length, goal in finished:
-                (recent_self if w < selfplay_worlds else recent_bot).append((length, goal))
+            for w, ret, length, goal in finished:
+                (recent_self if w < selfplay_worlds else recent_bot).append((length, goal, ret))
             row: dict[str, Any] = {**stats, "game_steps_per_s": per_update / seconds, "updates": ppo.updates}
             if recent_self:  # a goal ends a game, so the length falls as the teams learn to score
                 row["episode_length"] = float(np.mean([r[0] for r in recent_self]))
@@ -119,6 +119,8 @@ def train_target(run: Run) -> None:
             if recent_bot:  # the learner is blue against the scripted red team
                 row["win_rate_vs_scripted"] = float(np.mean([r[1] > 0 for r in recent_bot]))
                 row["loss_rate_vs_scripted"] = float(np.mean([r[1] < 0 for r in recent_bot]))
+                # the learner's own reward (shaping included): it rises before the first goals do
+                row["return_vs_scripted"] = float(np.mean([r[2] for r in recent_bot]))
             step = ppo.updates * per_update
             if ppo.updates in take:
                 values = value_against_bots(model, cfg.football, device, cfg.seed + ppo.updates)

@@ -1,5 +1,7 @@
-"""A hand-written football policy for tests: every player gets behind the ball and pushes it at the goal
-(actions sampled around that, so games differ).
+"""A hand-written football team: every outfield player gets behind the ball and pushes it at the goal
+(actions sampled around that, so games differ). It calibrates what a game from a level can show — how many
+steps a team that goes straight for the goal needs to score (``benchmarks/madrid/calibrate.py``) — and gives
+the tests games that end in goals.
 
 VMAS football's observation holds, in the player's own frame (mirrored for red), its offset from the ball
 at columns 2-3, the ball's offset from the goal it attacks at 6-7 and its own offset from that goal at
