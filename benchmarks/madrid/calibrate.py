@@ -33,8 +33,10 @@ LENGTHS = (128, 256, 384, 512, 768, 1000)
 def first_goal_steps(players: int, worlds: int, strength: float | None, seed: int) -> np.ndarray:
     """Step of the first goal in each game (0 if none by HORIZON), the chaser on the left."""
     torch.set_num_threads(1)
-    env = make_football(worlds, players, torch.device("cpu"), max_steps=HORIZON, seed=seed, dense_reward=False,
-                        bot_strength=strength)  # fmt: skip
+    cpu = torch.device("cpu")
+    env = make_football(
+        worlds, players, cpu, max_steps=HORIZON, seed=seed, dense_reward=False, bot_strength=strength
+    )
     env.reset()
     levels = random_levels(np.random.default_rng(seed), worlds, players)
     # a scripted team plays red, so the chaser takes blue on the mirrored level (as regret.Evaluator does)
