@@ -1,10 +1,10 @@
 import numpy as np
 import torch
 
+from openended.madrid.chaser import Chaser
 from openended.madrid.config import FootballConfig
 from openended.madrid.levels import mirror
 from openended.madrid.regret import Evaluator, Reference
-from openended.madrid.chaser import Chaser
 
 CPU = torch.device("cpu")
 # ball just off-centre before the right goal, a blue player behind it, red's outfield far away: blue

@@ -10,10 +10,10 @@ from openended.cli import main
 from openended.core.runs import read_metrics
 from openended.core.serialize import load_tree
 from openended.madrid.analysis import pitch_map, summarize
+from openended.madrid.chaser import Chaser
 from openended.madrid.config import FootballConfig, SearchConfig
 from openended.madrid.regret import Evaluator, Reference
 from openended.madrid.search import Search, make_archive, measures
-from openended.madrid.chaser import Chaser
 
 FOOTBALL = ["--football.players", "3", "--football.episode-steps", "24"]
 TARGET = [
