@@ -86,6 +86,13 @@ class Agent:
     def update(self, batch: dict[str, torch.Tensor]) -> dict[str, float]:
         raise NotImplementedError
 
+    def descend(self, name: str, loss: torch.Tensor) -> None:
+        """One gradient step of optimizer ``name`` on ``loss``."""
+        opt = self.optimizers[name]
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
     def player(self) -> Any:
         raise NotImplementedError
 

@@ -27,10 +27,7 @@ class BC(Agent):
 
     def update(self, batch: dict[str, torch.Tensor]) -> dict[str, float]:
         loss = bc_loss(self.policy.values(batch["obs"]), batch["action"])
-        opt = self.optimizers["policy"]
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        self.descend("policy", loss)
         self.steps += 1
         return {"loss": loss.item()}
 

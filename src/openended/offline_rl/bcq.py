@@ -105,10 +105,7 @@ class BCQ(Agent):
             )
         q, imitation = self.net.both(batch["obs"])
         loss, parts = bcq_loss(q, imitation, batch["action"], target)
-        opt = self.optimizers["net"]
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        self.descend("net", loss)
         self.steps += 1
         update_target(self.target, self.net, cfg, self.steps)
         return {"loss": loss.item(), **{k: v.item() for k, v in parts.items()}}

@@ -57,10 +57,7 @@ class CQL(Agent):
                 cfg.gamma,
             )
         loss, parts = cql_loss(self.q.values(batch["obs"]), batch["action"], target, cfg.alpha)
-        opt = self.optimizers["q"]
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        self.descend("q", loss)
         self.steps += 1
         update_target(self.target, self.q, cfg, self.steps)
         return {"loss": loss.item(), **{k: v.item() for k, v in parts.items()}}

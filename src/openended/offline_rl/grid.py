@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -217,7 +216,3 @@ def ablation_figure(summary: dict[str, Any]) -> Figure:
         ax.set_ylabel("test normalized return (IQM)")
         ax.legend(frameon=False)
     return fig
-
-
-def cells_done(run_dir: Path) -> int:
-    return len(list((run_dir / "artifacts" / "cells").glob("*/result.json")))

@@ -63,26 +63,20 @@ class IQL(Agent):
         self.modules |= {"target1": self.targets[0], "target2": self.targets[1]}
         self.optimizers = {k: adamw([self.modules[k]], cfg) for k in ("policy", "v", "q1", "q2")}
 
-    def _step(self, name: str, loss: torch.Tensor) -> None:
-        opt = self.optimizers[name]
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-
     def update(self, batch: dict[str, torch.Tensor]) -> dict[str, float]:
         cfg, a = self.cfg, batch["action"][:, None]
         with torch.no_grad():
             q_min = torch.minimum(*(t.values(batch["obs"]).gather(-1, a).squeeze(-1) for t in self.targets))
         v = self.v.values(batch["obs"]).squeeze(-1)
         lv = value_loss(q_min, v, cfg.expectile)
-        self._step("v", lv)
+        self.descend("v", lv)
         with torch.no_grad():
             v_next = self.v.values(batch["next_obs"]).squeeze(-1)
         lq = []
         for i, q in enumerate(self.q):
             q_sa = q.values(batch["obs"]).gather(-1, a).squeeze(-1)
             loss = q_loss([q_sa], v_next, batch["reward"], batch["done"], cfg.gamma)
-            self._step(f"q{i + 1}", loss)
+            self.descend(f"q{i + 1}", loss)
             lq.append(loss.item())
         lp = policy_loss(
             self.policy.values(batch["obs"]),
@@ -92,7 +86,7 @@ class IQL(Agent):
             cfg.temperature,
             cfg.max_weight,
         )
-        self._step("policy", lp)
+        self.descend("policy", lp)
         self.steps += 1
         for t, q in zip(self.targets, self.q, strict=True):
             update_target(t, q, cfg, self.steps)
