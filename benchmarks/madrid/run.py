@@ -7,8 +7,9 @@ run interrupted mid-way continues from its last checkpoint (``--resume``).
 
 Steps:
 
-* ``target``: ``openended madrid train-target`` (5v5 self-play) in ``OUT/runs/target``; its snapshots are
-  the learned references.
+* ``target``: ``openended madrid train-target`` (``--players`` a side, TargetConfig's defaults unless
+  ``--target-flag`` says otherwise) in ``OUT/runs/target``; its snapshots are the learned references. A
+  target trained elsewhere can be copied to ``OUT/runs/target`` first: a finished run is not retrained.
 * ``speed``: level evaluations per second — one level evaluated = its game against the target itself and
   against every reference, ``repeats`` times each — for several numbers of levels per batched call, and
   what a 5000-iteration search would take at the search's own batch (``OUT/speed.json``).
@@ -25,8 +26,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
-METHODS = ("madrid", "targeted", "random")
+from openended.madrid.config import Method
+
+METHODS: tuple[Method, ...] = ("madrid", "targeted", "random")
 
 
 def _openended(*args: str) -> None:
@@ -45,40 +49,15 @@ def _run(out: Path, name: str, args: list[str]) -> Path:
     return run
 
 
-def _football(tiny: bool) -> list[str]:
-    return ["--football.players", "3" if tiny else "5"]
+def target(out: Path, tiny: bool, players: int, total_steps: int, extra: list[str]) -> Path:
+    """The target at TargetConfig's defaults (the setting that learned to score; see its comments) unless
+    ``extra`` flags change them; tiny: a few updates on the CPU."""
+    size = ["--ppo.num-envs", "16", "--ppo.num-steps", "32", "--device", "cpu"] if tiny else []
+    args = ["madrid", "train-target", "--football.players", str(players), *size, *extra]
+    return _run(out, "target", [*args, "--total-steps", str(total_steps), "--snapshots", "8"])
 
 
-def target(
-    out: Path, tiny: bool, total_steps: int, minutes: float | None, scripted_share: float, minibatches: int
-) -> Path:
-    """Self-play on the GPU: 8192 games × 64 steps per update in 16 minibatches. A VMAS step took ~65 ms
-    with 1024 games on an H100, mostly Python (its collision checks loop over entity pairs), so a larger
-    batch should cost little more per step; MAPPO's single minibatch was for batches ~100× smaller and
-    would leave a few gradient steps per million samples. With ``minutes``, a 3-update probe measures the
-    rate and sizes the run to fit."""
-    if tiny:
-        size = ["--ppo.num-envs", "16", "--ppo.num-steps", "32", "--device", "cpu"]
-        per_update = 16 * 32
-    else:
-        size = ["--ppo.num-envs", "8192", "--ppo.num-steps", "64", "--ppo.minibatches", str(minibatches)]
-        per_update = 8192 * 64
-    size += ["--scripted-share", str(scripted_share)]
-    if minutes is not None and not (out / "runs" / "target" / "run.json").is_file():
-        probe = _run(
-            out, "target-probe", ["madrid", "train-target", *_football(tiny), *size,
-                                  "--total-steps", str(3 * per_update), "--snapshots", "1"]
-        )  # fmt: skip
-        rows = [json.loads(x) for x in (probe / "metrics.jsonl").read_text().splitlines() if x]
-        rate = sorted(r["game_steps_per_s"] for r in rows)[len(rows) // 2]
-        # 85 %: the snapshots' evaluations against the scripted teams take the rest
-        total_steps = max(per_update, int(rate * minutes * 60 * 0.85) // per_update * per_update)
-        print(f"target: {rate:,.0f} game steps/s -> {total_steps:,} steps in {minutes} min", flush=True)
-    args = ["madrid", "train-target", *_football(tiny), *size, "--total-steps", str(total_steps)]
-    return _run(out, "target", [*args, "--snapshots", "8"])
-
-
-def speed(out: Path, tiny: bool) -> None:
+def speed(out: Path, tiny: bool, players: int, source: str) -> None:
     if (out / "speed.json").is_file():
         return
     import numpy as np
@@ -91,7 +70,8 @@ def speed(out: Path, tiny: bool) -> None:
     from openended.rl.ppo import pick_device
 
     device = pick_device("cpu" if tiny else "auto")
-    cfg = SearchConfig(target=str(out / "runs" / "target"), football=FootballConfig(players=3 if tiny else 5))
+    football = FootballConfig(players=players, episode_steps=24) if tiny else FootballConfig(players=players)
+    cfg = SearchConfig(target=source, football=football)
     tgt, refs = references_for(cfg, device)
     from dataclasses import replace
 
@@ -100,15 +80,23 @@ def speed(out: Path, tiny: bool) -> None:
     short = replace(cfg.football, episode_steps=4)
     warm = random_levels(np.random.default_rng(0), 4, cfg.football.players)
     Evaluator(tgt, refs, short, cfg.repeats, 4, device, 0).regret(warm)
-    rows = []
+    rows: list[dict[str, Any]] = []
     per_iteration = cfg.emitters * cfg.batch_size
-    for parallel in (False, True):
+    sides = 1 + sum(r.policy is not None for r in refs)
+    # (where the games run, worker processes, world batches of the learned sides); on a GPU machine also
+    # its CPU cores alone, one worker per batch
+    layouts = [(device, False, 1), (device, True, 1), (device, True, sides)]
+    if device.type == "cuda":
+        layouts.append((torch.device("cpu"), True, sides))
+    for where, parallel, batches in layouts:
         for levels in (4, 8) if tiny else (per_iteration, 9 * per_iteration):
-            with Evaluator(tgt, refs, cfg.football, cfg.repeats, levels, device, 0, parallel) as ev:
+            if not parallel and levels > per_iteration:
+                continue  # serial batches: the cost per VMAS step is flat in the batch (measured before)
+            with Evaluator(tgt, refs, cfg.football, cfg.repeats, levels, where, 0, parallel, batches) as ev:
                 lv = random_levels(np.random.default_rng(0), levels, cfg.football.players)
                 if parallel:
                     ev.regret(lv[:1])  # the workers' start-up (CUDA context) is not the rate
-                if device.type == "cuda":
+                if where.type == "cuda":
                     torch.cuda.synchronize()
                 start = time.perf_counter()
                 ev.regret(lv)
@@ -116,7 +104,9 @@ def speed(out: Path, tiny: bool) -> None:
             games = levels * cfg.repeats * (1 + len(refs))
             rows.append(
                 {
+                    "device": where.type,
                     "parallel": parallel,
+                    "learned_batches": batches,
                     "world_batches": len(ev.tables),
                     "levels_per_call": levels,
                     "games_per_call": games,
@@ -127,12 +117,15 @@ def speed(out: Path, tiny: bool) -> None:
             )
             print(rows[-1], flush=True)
     best = min(rows, key=lambda r: r["seconds_per_call"] / r["levels_per_call"] * per_iteration)
+    largest = max(r["levels_per_call"] for r in rows)
+    fastest = min((r for r in rows if r["levels_per_call"] == largest), key=lambda r: r["seconds_per_call"])
     smallest = min(r["levels_per_call"] for r in rows)  # the search's own batch (tiny: below it)
     at_search = min(
         (r for r in rows if r["levels_per_call"] == smallest), key=lambda r: r["seconds_per_call"]
     )
     result = {
         "device": torch.cuda.get_device_name() if device.type == "cuda" else "cpu",
+        "cpu_cores": os.cpu_count(),
         "players": cfg.football.players,
         "references": len(refs),
         "repeats": cfg.repeats,
@@ -145,15 +138,20 @@ def speed(out: Path, tiny: bool) -> None:
         * best["seconds_per_call"]
         / (best["levels_per_call"] / per_iteration)
         / 3600,
+        "fastest_at_largest": fastest,
         "paper_hours_for_5000_iterations": 8.5 * 24,  # ~8.5 days on one V100 + 10 CPUs (the paper)
         "note": "an upper bound on what the search takes per iteration: the evaluation is nearly all of it",
     }
     (out / "speed.json").write_text(json.dumps(result, indent=1) + "\n")
 
 
-def search(out: Path, tiny: bool, iterations: int, seeds: list[int]) -> None:
+def search(
+    out: Path, tiny: bool, players: int, iterations: int, seeds: list[int], source: str, minutes: float | None
+) -> None:
     """The three methods × ``seeds``, stepped together (one batched evaluation per iteration for all of
-    them, ``run_searches``), each in its own run directory; an interrupted group resumes as a whole."""
+    them, ``run_searches``), each in its own run directory; an interrupted group resumes as a whole. With
+    ``OUT/speed.json``, the evaluation runs where it was fastest at the largest batch, and ``minutes``
+    sets the iterations from that call's time."""
     from contextlib import ExitStack
 
     from openended.core.report import write_run_report
@@ -162,8 +160,21 @@ def search(out: Path, tiny: bool, iterations: int, seeds: list[int]) -> None:
     from openended.madrid.config import FootballConfig, SearchConfig
     from openended.madrid.search import run_searches
 
-    football = FootballConfig(players=3, episode_steps=24) if tiny else FootballConfig(players=5)
-    small = {"emitters": 2, "batch_size": 2, "repeats": 2, "device": "cpu"} if tiny else {}
+    football = FootballConfig(players=players, episode_steps=24) if tiny else FootballConfig(players=players)
+    small: dict[str, Any] = {"emitters": 2, "batch_size": 2, "repeats": 2, "device": "cpu"} if tiny else {}
+    if (out / "speed.json").is_file():
+        fastest = json.loads((out / "speed.json").read_text())["fastest_at_largest"]
+        small |= {
+            "device": fastest["device"],
+            "parallel": "on" if fastest["parallel"] else "off",
+            "learned_batches": fastest["learned_batches"],
+        }
+        if minutes is not None:
+            # the measured call held 9 searches' levels; the search's own iteration holds len(seeds) × 3
+            per_call = fastest["seconds_per_call"] * len(seeds) * len(METHODS) / 9
+            iterations = max(1, int(minutes * 60 / per_call))
+            print(f"search: {per_call:.1f} s an iteration -> {iterations} iterations", flush=True)
+    small["checkpoint_every"] = 5
     runs, paths = [], []
     with ExitStack() as stack:
         for seed in seeds:
@@ -176,7 +187,7 @@ def search(out: Path, tiny: bool, iterations: int, seeds: list[int]) -> None:
                     run = Run.resume(path, SEARCH.system, SearchConfig)
                 else:
                     cfg = SearchConfig(
-                        target=str(out / "runs" / "target"),
+                        target=source,
                         method=method,
                         seed=seed,
                         iterations=iterations,
@@ -204,25 +215,32 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("out", type=Path)
     ap.add_argument("--steps", nargs="+", default=["target", "speed", "search"])
-    ap.add_argument("--target-steps", type=int, default=100_000_000, help="self-play game steps")
-    ap.add_argument("--target-minutes", type=float, help="instead: as many steps as fit in this time")
+    ap.add_argument("--players", type=int, default=3, help="players a side (tiny: 3)")
+    ap.add_argument("--target-steps", type=int, default=20_000_000, help="target's training game steps")
     ap.add_argument(
-        "--scripted-share", type=float, default=0.0, help="target games against the scripted team"
+        "--target-flag", action="append", default=[], metavar="FLAG=VALUE",
+        help="a train-target flag beyond the defaults, e.g. --target-flag=--scripted-share=0.5",
+    )  # fmt: skip
+    ap.add_argument(
+        "--target", help="the target: a train-target run directory, or 'shipped' (default: OUT/runs/target)"
     )
-    ap.add_argument("--minibatches", type=int, default=16, help="PPO minibatches per epoch (target)")
     ap.add_argument("--iterations", type=int, default=300)
+    ap.add_argument("--search-minutes", type=float, help="instead: as many iterations as fit (needs speed)")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--tiny", action="store_true")
     a = ap.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
+    players = 3 if a.tiny else a.players
+    extra = [part for flag in a.target_flag for part in flag.split("=", 1)]
+    source = "" if a.target == "shipped" else (a.target or str(a.out / "runs" / "target"))
     for step in a.steps:
         if step == "target":
-            steps = 2048 if a.tiny else a.target_steps
-            target(a.out, a.tiny, steps, a.target_minutes, a.scripted_share, a.minibatches)
+            target(a.out, a.tiny, players, 2048 if a.tiny else a.target_steps, extra)
         elif step == "speed":
-            speed(a.out, a.tiny)
+            speed(a.out, a.tiny, players, source)
         elif step == "search":
-            search(a.out, a.tiny, 3 if a.tiny else a.iterations, a.seeds)
+            iterations = 3 if a.tiny else a.iterations
+            search(a.out, a.tiny, players, iterations, a.seeds, source, a.search_minutes)
         else:
             raise SystemExit(f"unknown step {step!r}")
         print(f"{step}: done", flush=True)

@@ -77,13 +77,14 @@ def test_a_reference_that_plays_better_from_a_level_has_positive_regret():
 
 def test_games_played_in_worker_processes_are_the_games_played_here():
     # each world batch draws from its own generator, so moving the batches into worker processes changes
-    # where the games run, not which games: the same values, one scripted and one learned batch each
+    # where the games run, not which games: the same values, the learned left sides (target, chaser) split
+    # into two batches beside the scripted one
     refs = [Reference("chaser", policy=Chaser()), Reference("scripted 0.5", strength=0.5)]
     levels = np.array([ATTACK, DEFEND])
     football = FootballConfig(players=3, episode_steps=32)
-    here = Evaluator(Chaser(), refs, football, 3, 2, CPU, 5)
-    with Evaluator(Chaser(), refs, football, 3, 2, CPU, 5, parallel=True) as there:
-        assert len(there.tables) == 2
+    here = Evaluator(Chaser(), refs, football, 3, 2, CPU, 5, learned_batches=2)
+    with Evaluator(Chaser(), refs, football, 3, 2, CPU, 5, parallel=True, learned_batches=2) as there:
+        assert len(there.tables) == 3
         first = there.regret(levels)
         second = there.regret(levels)  # the workers keep serving
         procs = [t.proc for t in there.tables]

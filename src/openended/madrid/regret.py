@@ -8,9 +8,10 @@ so the games differ). It lies in [-2, 2].
 
 All games of one call run together: one VMAS world batch where the left side is a learned policy (the target
 itself for the self-play term, and every learned reference), one per scripted reference (VMAS builds a
-scripted team into the world, at one strength per world batch). Each batch holds levels × repeats games
-per left-side policy. The batches step one after another in this process, or at once in worker processes
-(``parallel``), which on a GPU is nearly their number times faster.
+scripted team into the world, at one strength per world batch); the learned left sides can be split over
+several batches. Each batch holds levels × repeats games per left-side policy. The batches step one after
+another in this process, or at once in worker processes (``parallel``), which on a GPU is nearly their
+number times faster while CPU cores last.
 """
 
 from __future__ import annotations
@@ -159,14 +160,22 @@ class Evaluator:
         device: torch.device,
         seed: int,
         parallel: bool = False,
+        learned_batches: int = 1,
     ) -> None:
         self.target, self.references = target.to(device).eval(), references
         self.football, self.repeats, self.capacity = football, repeats, levels_per_call
         self.device, self.seed = device, seed
-        # the left sides of the learned world: the target (self-play), then every learned reference
+        # the left sides of the learned worlds: the target (self-play), then every learned reference,
+        # split into ``learned_batches`` world batches of consecutive left sides (more batches: more
+        # worker processes stepping at once when ``parallel``)
         self.left = [self.target] + [r.policy.to(device).eval() for r in references if r.policy is not None]
         games = levels_per_call * repeats
-        tables = [Table(self.left, self.target, None, games * len(self.left), seed)] + [
+        groups = np.array_split(np.arange(len(self.left)), min(max(1, learned_batches), len(self.left)))
+        self.groups = [len(g) for g in groups]
+        tables = [
+            Table([self.left[i] for i in g], self.target, None, games * len(g), seed + 1000 * k)
+            for k, g in enumerate(groups)
+        ] + [
             Table([self.target], None, r.strength, games, seed + 1 + i)
             for i, r in enumerate(r for r in references if r.strength is not None)
         ]
@@ -213,9 +222,11 @@ class Evaluator:
         # a scripted reference plays red (see make_football), so the target takes blue on the mirrored
         # level: the reference then stands where the level's left side stands, and its value is -blue's
         mirrored = mirror(games)
-        out = self._play_all([np.tile(games, (len(self.left), 1))] + [mirrored] * (len(self.tables) - 1))
-        learned = mean(out[0])
-        scripted = [-mean(o)[0] for o in out[1:]]
+        k = len(self.groups)
+        batches = [np.tile(games, (g, 1)) for g in self.groups]
+        out = self._play_all(batches + [mirrored] * (len(self.tables) - k))
+        learned = np.concatenate([mean(o) for o in out[:k]])
+        scripted = [-mean(o)[0] for o in out[k:]]
         cross, b, s = [], 1, 0
         for r in self.references:
             if r.policy is not None:
@@ -232,24 +243,42 @@ class Evaluator:
         return xp - sp[:, None], sp, xp
 
     def replay(self, level: np.ndarray, reference: int) -> tuple[float, float, np.ndarray, np.ndarray]:
-        """One game of the reference and one of the target (each on the left, against the target) from
-        ``level``, with every step's positions in the level's orientation, for rendering:
-        ``(reference's value, target's value, frames (steps, 1 + 2n, 2) each)``."""
-        ref = self.references[reference]
-        lv = np.asarray(level, np.float64)[None]
+        """:meth:`replay_many` of one level."""
+        return self.replay_many([(level, reference)])[0]
 
-        def one(blue: Policy, red: Policy | None, strength: float | None, lv: np.ndarray) -> Any:
-            table = Table([blue], red, strength, 1, self.seed).build(self.football, self.device)
+    def replay_many(
+        self, items: list[tuple[np.ndarray, int]]
+    ) -> list[tuple[float, float, np.ndarray, np.ndarray]]:
+        """For each ``(level, reference index)``, one game of the reference and one of the target (each on
+        the left, against the target), with every step's positions in the level's orientation, for
+        rendering: ``(reference's value, target's value, frames (steps, 1 + 2n, 2) each)``. All games of
+        one kind play in one world batch (a block of one world per game): a VMAS step costs about the same
+        for one world as for a hundred, so a gallery of many levels takes a few batches' time."""
+        n = self.football.players
+        levels = np.asarray([lv for lv, _ in items], np.float64).reshape(len(items), -1)
+
+        def play(blues: list[Policy], red: Policy | None, strength: float | None, lv: np.ndarray) -> Any:
+            table = Table(blues, red, strength, len(lv), self.seed).build(self.football, self.device)
             return table.play(lv, trace=True)
 
-        if ref.policy is None:
-            out, frames = one(self.target, None, ref.strength, mirror(lv))
-            out_r, frames_r = -out[0], _unmirror(frames[0], self.football.players)
-        else:
-            out, frames = one(ref.policy, self.target, None, lv)
-            out_r, frames_r = out[0], frames[0]
-        out_s, frames_s = one(self.target, self.target, None, lv)
-        return float(out_r), float(out_s[0]), frames_r, frames_s[0]
+        out_s, frames_s = play([self.target] * len(items), self.target, None, levels)
+        ref_value = np.zeros(len(items))
+        ref_frames: list[np.ndarray | None] = [None] * len(items)
+        learned = [i for i, (_, r) in enumerate(items) if self.references[r].policy is not None]
+        if learned:
+            blues = [self.references[items[i][1]].policy for i in learned]
+            out, frames = play(blues, self.target, None, levels[learned])  # type: ignore[arg-type]
+            for j, i in enumerate(learned):
+                ref_value[i], ref_frames[i] = out[j], frames[j]
+        for strength in sorted({self.references[r].strength for _, r in items} - {None}):  # type: ignore[type-var]
+            chosen = [i for i, (_, r) in enumerate(items) if self.references[r].strength == strength]
+            out, frames = play([self.target] * len(chosen), None, strength, mirror(levels[chosen]))
+            for j, i in enumerate(chosen):
+                ref_value[i], ref_frames[i] = -out[j], _unmirror(frames[j], n)
+        return [
+            (float(ref_value[i]), float(out_s[i]), ref_frames[i], frames_s[i])  # type: ignore[misc]
+            for i in range(len(items))
+        ]
 
 
 def _unmirror(frames: np.ndarray, players: int) -> np.ndarray:

@@ -228,7 +228,7 @@ def run_search(run: Run) -> None:
     run_searches([run])
 
 
-SHARED = ("target", "football", "repeats", "bot_strengths", "device", "parallel")
+SHARED = ("target", "football", "repeats", "bot_strengths", "device", "parallel", "learned_batches")
 
 
 def run_searches(runs: list[Run]) -> None:
@@ -249,7 +249,10 @@ def run_searches(runs: list[Run]) -> None:
         raise ValueError("no reference policies: the target has one snapshot and bot_strengths is empty")
     capacity = sum(c.emitters * c.batch_size for c in cfgs)
     parallel = base.parallel == "on" or (base.parallel == "auto" and device.type == "cuda")
-    with Evaluator(target, refs, base.football, base.repeats, capacity, device, base.seed, parallel) as ev:
+    batches = base.learned_batches or (len(refs) + 1 if parallel else 1)
+    with Evaluator(
+        target, refs, base.football, base.repeats, capacity, device, base.seed, parallel, batches
+    ) as ev:
         _search_together(runs, cfgs, ev, refs)
 
 
@@ -289,37 +292,51 @@ def _search_together(
             lead = searches[0]
             if lead.archive is not None and not lead.archive.empty:
                 bar.set_postfix(regret=f"{lead.archive.stats.obj_mean:.2f}")
-    for run, search in zip(runs, searches, strict=True):
-        _finish(run, search, evaluator, refs, described)
+    _finish(runs, searches, evaluator, refs, described)
 
 
-def _finish(run: Run, search: Search, evaluator: Evaluator, refs: list[Reference], described: list) -> None:
-    """The archive, its summary and the gallery of its highest-regret levels, in the run's artifacts."""
-    cfg = search.cfg
-    if search.archive is None:
-        return
-    data = {k: np.asarray(v) for k, v in search.archive.data().items() if k != "index"}
-    save_tree(run.artifact("archive.npz"), data)
-    summary = summarize(data, described, (cfg.cells_x, cfg.cells_y))
-    # the gallery: the highest-regret levels, each replayed once with the reference that found it
-    order = np.argsort(-data["objective"])[:GALLERY]
-    gallery = []
-    for rank, i in enumerate(order):
-        slot = int(np.floor(data["measures"][i, 2]))
-        v_ref, v_tgt, f_ref, f_tgt = evaluator.replay(data["solution"][i], slot)
-        words = describe(f_ref, f_tgt, v_ref, v_tgt, cfg.football.players)
-        name = f"level_{rank + 1}.gif"
-        titles = (f"{refs[slot].name} (left): {v_ref:+.0f}", f"target (left): {v_tgt:+.0f}")
-        render_gif(run.artifact(f"gallery/{name}"), f_ref, f_tgt, titles, cfg.football.players)
-        gallery.append(
-            {
-                "file": f"gallery/{name}",
-                "regret": float(data["objective"][i]),
-                "reference": refs[slot].name,
-                "level": data["solution"][i].tolist(),
-                "replay": {"reference": v_ref, "target": v_tgt},
-                "failure": words,
-            }
-        )
-    summary["gallery"] = gallery
-    run.artifact("summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+def _finish(
+    runs: list[Run], searches: list[Search], evaluator: Evaluator, refs: list[Reference], described: list
+) -> None:
+    """Each archive, its summary and the gallery of its highest-regret levels, in its run's artifacts. The
+    galleries of all searches replay in one batched call."""
+    datas: list[dict[str, np.ndarray] | None] = []
+    picks: list[list[int]] = []
+    items: list[tuple[np.ndarray, int]] = []
+    for search in searches:
+        if search.archive is None:
+            datas.append(None)
+            picks.append([])
+            continue
+        found = {k: np.asarray(v) for k, v in search.archive.data().items() if k != "index"}
+        datas.append(found)
+        picks.append([int(i) for i in np.argsort(-found["objective"])[:GALLERY]])
+        items += [(found["solution"][i], int(np.floor(found["measures"][i, 2]))) for i in picks[-1]]
+    replays = iter(evaluator.replay_many(items) if items else [])
+    for run, search, data, order in zip(runs, searches, datas, picks, strict=True):
+        if data is None:
+            continue
+        cfg = search.cfg
+        save_tree(run.artifact("archive.npz"), data)
+        summary = summarize(data, described, (cfg.cells_x, cfg.cells_y))
+        # the gallery: the highest-regret levels, each replayed once with the reference that found it
+        gallery = []
+        for rank, i in enumerate(order):
+            slot = int(np.floor(data["measures"][i, 2]))
+            v_ref, v_tgt, f_ref, f_tgt = next(replays)
+            words = describe(f_ref, f_tgt, v_ref, v_tgt, cfg.football.players)
+            name = f"level_{rank + 1}.gif"
+            titles = (f"{refs[slot].name} (left): {v_ref:+.0f}", f"target (left): {v_tgt:+.0f}")
+            render_gif(run.artifact(f"gallery/{name}"), f_ref, f_tgt, titles, cfg.football.players)
+            gallery.append(
+                {
+                    "file": f"gallery/{name}",
+                    "regret": float(data["objective"][i]),
+                    "reference": refs[slot].name,
+                    "level": data["solution"][i].tolist(),
+                    "replay": {"reference": v_ref, "target": v_tgt},
+                    "failure": words,
+                }
+            )
+        summary["gallery"] = gallery
+        run.artifact("summary.json").write_text(json.dumps(summary, indent=1) + "\n")
