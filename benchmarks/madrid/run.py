@@ -15,6 +15,8 @@ Steps:
   what a 5000-iteration search would take at the search's own batch (``OUT/speed.json``).
 * ``search``: the three methods × ``--seeds`` (``OUT/runs/search-<method>-<seed>``), then
   ``openended madrid report`` over them (``OUT/compare.json``, ``OUT/compare.html``).
+* ``results``: what the README quotes, in one JSON with commit, device and date
+  (``OUT/madrid-results.json``).
 """
 
 from __future__ import annotations
@@ -211,10 +213,41 @@ def search(
     )
 
 
+def results(out: Path, seeds: list[int]) -> None:
+    """One JSON of what the README quotes: the commit, device and date, the target's snapshots, the speed
+    measurement, the methods compared and every search's archive summary (``OUT/madrid-results.json``)."""
+    import datetime
+
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    speed = json.loads((out / "speed.json").read_text()) if (out / "speed.json").is_file() else None
+    summaries = {}
+    for seed in seeds:
+        for method in METHODS:
+            path = out / "runs" / f"search-{method}-{seed}"
+            if (path / "artifacts" / "summary.json").is_file():
+                summary = json.loads((path / "artifacts" / "summary.json").read_text())
+                cfg = json.loads((path / "config.json").read_text())
+                summaries[path.name] = {"config": cfg, "summary": summary}
+    compared = out / "compare.json"
+    result = {
+        "commit": commit or "unknown",
+        "device": speed["device"] if speed else "unknown",
+        "date": datetime.date.today().isoformat(),
+        "speed": speed,
+        "compare": json.loads((out / "compare.json").read_text())
+        if (out / "compare.json").is_file()
+        else None,
+        "searches": summaries,
+    }
+    (out / "madrid-results.json").write_text(json.dumps(result, indent=1) + "\n")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("out", type=Path)
-    ap.add_argument("--steps", nargs="+", default=["target", "speed", "search"])
+    ap.add_argument("--steps", nargs="+", default=["target", "speed", "search", "results"])
     ap.add_argument("--players", type=int, default=3, help="players a side (tiny: 3)")
     ap.add_argument("--target-steps", type=int, default=20_000_000, help="target's training game steps")
     ap.add_argument(
@@ -241,6 +274,8 @@ def main() -> None:
         elif step == "search":
             iterations = 3 if a.tiny else a.iterations
             search(a.out, a.tiny, players, iterations, a.seeds, source, a.search_minutes)
+        elif step == "results":
+            results(a.out, a.seeds)
         else:
             raise SystemExit(f"unknown step {step!r}")
         print(f"{step}: done", flush=True)
