@@ -236,9 +236,7 @@ def results(out: Path, seeds: list[int]) -> None:
         "device": speed["device"] if speed else "unknown",
         "date": datetime.date.today().isoformat(),
         "speed": speed,
-        "compare": json.loads((out / "compare.json").read_text())
-        if (out / "compare.json").is_file()
-        else None,
+        "compare": json.loads(compared.read_text()) if compared.is_file() else None,
         "searches": summaries,
     }
     (out / "madrid-results.json").write_text(json.dumps(result, indent=1) + "\n")
