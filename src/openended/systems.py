@@ -115,9 +115,9 @@ SYSTEMS: tuple[System, ...] = (
         "LAPO: latent action policies from observation",
         "Schmidt & Jiang 2024",
         "lapo",
-        ("torch",),
-        "torch",
-        None,
+        ("torch", "procgen", "minari"),
+        "rl",
+        27,
     ),
     System(
         "offline-rl",

@@ -23,18 +23,17 @@ from openended.core.serialize import load_tree, save_tree
 from openended.offline_rl.agent import Agent
 from openended.offline_rl.config import CellsConfig
 from openended.offline_rl.data import OfflineData
-from openended.rl.datasets import Loaded
+from openended.rl.datasets import Loaded, locate
 from openended.rl.evaluation import normalize, run_episodes
 from openended.rl.procgen import NUM_ACTIONS, split_named
 
 
 def dataset_path(root: str | Path, name: str) -> Path:
     """``root/name`` as a Minari dataset: the folder itself or a collect run's ``artifacts/dataset``."""
-    base = Path(root) / name
-    for p in (base, base / "artifacts" / "dataset"):
-        if (p / "metadata.json").is_file():
-            return p
-    raise FileNotFoundError(f"no dataset {name!r} in {root} (looked for {base} and its artifacts/dataset)")
+    try:
+        return locate(Path(root) / name)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no dataset {name!r} in {root} (looked for it and its artifacts/dataset)") from None
 
 
 def make_agent(algorithm: str, cfg: CellsConfig, data: OfflineData, device: torch.device) -> Agent:

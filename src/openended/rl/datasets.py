@@ -132,6 +132,15 @@ class Loaded:
     metadata: dict[str, Any]
 
 
+def locate(path: str | Path) -> Path:
+    """A dataset's folder, given it or the ``openended rl collect`` run that wrote it."""
+    base = Path(path)
+    for p in (base, base / "artifacts" / "dataset"):
+        if (p / "metadata.json").is_file():
+            return p
+    raise FileNotFoundError(f"no dataset at {base} (looked for it and its artifacts/dataset)")
+
+
 def load(path: str | Path) -> Loaded:
     """Read a dataset written by :class:`DatasetWriter` through ``minari.MinariDataset``."""
     _, minari, _, _ = _minari()
