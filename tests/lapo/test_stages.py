@@ -23,19 +23,34 @@ TINY = ModelConfig(idm_scale=1, policy_scale=1, features=32, fdm_width=4, vq=VQC
 
 @pytest.fixture(scope="module")
 def bigfish(tmp_path_factory):
-    """A real Minari dataset (with actions, for the probe and the decoder): 300 steps of the shipped expert."""
+    """A real Minari dataset, actions kept for the probe and the decoder: 300 steps of the shipped expert."""
     from openended.rl.cli import COLLECT
     from openended.rl.config import CollectConfig
 
     root = tmp_path_factory.mktemp("data")
-    return execute(COLLECT, CollectConfig(game="bigfish", transitions=300, num_envs=4, device="cpu"), root=root,
-                   name="bigfish", report=False)  # fmt: skip
+    return execute(
+        COLLECT,
+        CollectConfig(game="bigfish", transitions=300, num_envs=4, device="cpu"),
+        root=root,
+        name="bigfish",
+        report=False,
+    )
 
 
 def _stage1(bigfish, steps=4):
     probe = ProbeConfig(samples=64, test_samples=32, epochs=1)
-    return DynamicsConfig(dataset=str(bigfish), model=TINY, steps=steps, batch_size=8, held_out=0.25,
-                          probe_every=2, probe=probe, checkpoint_every=2, log_every=1, device="cpu")  # fmt: skip
+    return DynamicsConfig(
+        dataset=str(bigfish),
+        model=TINY,
+        steps=steps,
+        batch_size=8,
+        held_out=0.25,
+        probe_every=2,
+        probe=probe,
+        checkpoint_every=2,
+        log_every=1,
+        device="cpu",
+    )
 
 
 def test_stage1_interrupted_resumes_to_the_same_networks(bigfish, tmp_path, monkeypatch):
@@ -63,15 +78,32 @@ def test_stage1_interrupted_resumes_to_the_same_networks(bigfish, tmp_path, monk
     assert (whole / "artifacts" / "reconstructions.png").is_file()
 
 
-def test_the_three_stages_chain_from_frames_to_a_decoded_policy_that_plays(bigfish, tmp_path):
+@pytest.fixture(scope="module")
+def stage2(bigfish, tmp_path_factory):
     torch.set_num_threads(1)
-    s1 = execute(STAGE1, _stage1(bigfish, steps=2), root=tmp_path, name="s1", report=False)
-    s2 = execute(STAGE2, LatentPolicyConfig(dynamics=str(s1), steps=3, batch_size=8, warmup=1, device="cpu"),
-                 root=tmp_path, name="s2", report=False)  # fmt: skip
+    root = tmp_path_factory.mktemp("stages")
+    s1 = execute(STAGE1, _stage1(bigfish, steps=2), root=root, name="s1", report=False)
+    return execute(
+        STAGE2,
+        LatentPolicyConfig(dynamics=str(s1), steps=3, batch_size=8, warmup=1, device="cpu"),
+        root=root,
+        name="s2",
+        report=False,
+    )
+
+
+def test_the_three_stages_chain_from_frames_to_a_decoded_policy_that_plays(bigfish, stage2, tmp_path):
+    s2 = stage2
     rows = [json.loads(x) for x in (s2 / "metrics.jsonl").read_text().splitlines()]
     assert rows[-1]["step"] == 3 and np.isfinite(rows[-1]["bc_loss_test"])
-    cfg = OfflineDecodeConfig(policy=str(s2), labelled=str(bigfish), sizes=(20, 50),
-                              decoder=DecoderConfig(epochs=1), episodes=2, device="cpu")  # fmt: skip
+    cfg = OfflineDecodeConfig(
+        policy=str(s2),
+        labelled=str(bigfish),
+        sizes=(20, 50),
+        decoder=DecoderConfig(epochs=1),
+        episodes=2,
+        device="cpu",
+    )
     dec = execute(DECODE, cfg, root=tmp_path, name="dec", report=False)
     results = json.loads((dec / "artifacts" / "decoding.json").read_text())
     assert [r["labelled"] for r in results] == [20, 50]
@@ -89,3 +121,48 @@ def test_the_cli_names_an_unfinished_stage_in_one_line(tmp_path, capsys):
     code = main(["lapo", "stage1", "--dataset", str(tmp_path / "none")])
     err = capsys.readouterr().err
     assert code != 0 and "dataset" in err and "Traceback" not in err
+
+
+def test_online_decoding_learns_only_its_rl_parts_refits_the_decoder_and_resumes(
+    stage2, tmp_path, monkeypatch
+):
+    from openended.lapo.cli import ONLINE
+    from openended.lapo.config import OnlineDecodeConfig
+
+    torch.set_num_threads(1)
+    ppo = OnlineDecodeConfig().ppo.replace(num_envs=4, num_steps=16, minibatches=2, epochs=1)
+    # 64 frames an update: refits from frame 10 on (dense), RL parts learning from frame 0
+    cfg = OnlineDecodeConfig(
+        policy=str(stage2),
+        frames=256,
+        ppo=ppo,
+        head_start=(0, 64),
+        value_start=(0, 64),
+        trunk_start=(64, 128),
+        refit=(10, 200),
+        eval_every=0,
+        eval_episodes=2,
+        checkpoint_every=2,
+        threads=1,
+        device="cpu",
+    )
+    whole = execute(ONLINE, cfg, root=tmp_path, name="whole", report=False)
+    rows = [json.loads(x) for x in (whole / "metrics.jsonl").read_text().splitlines()]
+    assert [r["frames"] for r in rows] == [64, 128, 192, 256]
+    assert [r["refits"] for r in rows] == [1, 2, 3, 3]  # 64, 128, 192 lie in (10, 200); 256 does not
+    assert rows[-1]["eval_normalized"] == rows[-1]["eval_normalized"]  # scored at the end (not NaN)
+    log = Run.log
+
+    def crash(self, step, **metrics):
+        log(self, step, **metrics)
+        if step == 192:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(Run, "log", crash)
+    with pytest.raises(KeyboardInterrupt):
+        execute(ONLINE, cfg, root=tmp_path, name="cut", report=False)
+    monkeypatch.setattr(Run, "log", log)
+    cut = execute(ONLINE, resume=tmp_path / "cut", report=False)
+    resumed = [json.loads(x) for x in (cut / "metrics.jsonl").read_text().splitlines()]
+    assert [r["refits"] for r in resumed] == [1, 2, 3, 3]
+    assert resumed[-1]["eval_return"] == rows[-1]["eval_return"]

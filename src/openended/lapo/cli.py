@@ -1,4 +1,4 @@
-"""Commands of LAPO: ``openended lapo stage1 | stage2 | decode``."""
+"""Commands of LAPO: ``openended lapo stage1 | stage2 | decode | online``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from openended.core.commands import Experiment, TourEntry, add_run_command, exec
 from openended.core.config import Config, ConfigError
 from openended.core.report import Report, curves_figure
 from openended.core.runs import Run, read_meta, read_metrics
-from openended.lapo.config import DynamicsConfig, LatentPolicyConfig, OfflineDecodeConfig
+from openended.lapo.config import DynamicsConfig, LatentPolicyConfig, OfflineDecodeConfig, OnlineDecodeConfig
 
 
 def _stage1(run: Run) -> None:
@@ -29,6 +29,12 @@ def _decode(run: Run) -> None:
     from openended.lapo.decoder import decode_offline
 
     decode_offline(run)
+
+
+def _online(run: Run) -> None:
+    from openended.lapo.online import decode_online
+
+    decode_online(run)
 
 
 def _curves(report: Report, run_dir: Path, title: str, keys: tuple[str, ...]) -> None:
@@ -63,6 +69,14 @@ def _stage1_sections(report: Report, run_dir: Path) -> None:
 
 def _stage2_sections(report: Report, run_dir: Path) -> None:
     _curves(report, run_dir, "stage 2", ("bc_loss", "bc_loss_test"))
+
+
+def _online_sections(report: Report, run_dir: Path) -> None:
+    rows = [r for r in read_metrics(run_dir) if "eval_normalized" in r]
+    if rows:
+        report.section("Stage 3: return while PPO learns").figure(
+            curves_figure(rows, ["eval_normalized", "train_normalized"], x="frames")
+        )
 
 
 def _decode_sections(report: Report, run_dir: Path) -> None:
@@ -104,6 +118,11 @@ def _check_stage2(cfg: Config) -> None:
         _dataset("dataset", cfg.dataset)
 
 
+def _check_online(cfg: Config) -> None:
+    assert isinstance(cfg, OnlineDecodeConfig)
+    _finished("policy", cfg.policy, STAGE2.system, "policy.npz")
+
+
 def _check_decode(cfg: Config) -> None:
     assert isinstance(cfg, OfflineDecodeConfig)
     _finished("policy", cfg.policy, STAGE2.system, "policy.npz")
@@ -113,8 +132,9 @@ def _check_decode(cfg: Config) -> None:
 STAGE1 = Experiment("lapo-stage1", DynamicsConfig, _stage1, _stage1_sections, check=_check_stage1)
 STAGE2 = Experiment("lapo-stage2", LatentPolicyConfig, _stage2, _stage2_sections, check=_check_stage2)
 DECODE = Experiment("lapo-decode", OfflineDecodeConfig, _decode, _decode_sections, check=_check_decode)
+ONLINE = Experiment("lapo-online", OnlineDecodeConfig, _online, _online_sections, check=_check_online)
 EXPERIMENT = STAGE1
-EXPERIMENTS = (STAGE1, STAGE2, DECODE)
+EXPERIMENTS = (STAGE1, STAGE2, DECODE, ONLINE)
 
 
 def register(sub: argparse._SubParsersAction) -> None:

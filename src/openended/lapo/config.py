@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from openended.core.config import Config, param
-from openended.rl.config import Device
+from openended.rl.config import Device, PPOConfig
 
 
 @dataclass(frozen=True)
@@ -133,3 +133,49 @@ class OfflineDecodeConfig(Config):
     split: str = param("test", "levels to play on: train, validation, test or levels-N")
     seed: int = param(0, "random seed", ge=0)
     device: Device = param("auto", "auto = cuda when present")
+
+
+def _online_ppo() -> PPOConfig:
+    # LAPO's stage 3 (config.yaml stage3): 64 envs × 64 steps, 8 minibatches, 3 epochs, entropy 0.0025,
+    # clip 0.2 with value clipping, value weight 0.5, gradient-norm clip 0.5, γ 0.999, λ 0.95; the
+    # learning rates are the groups' below, not one annealed rate
+    return PPOConfig(
+        num_envs=64, num_steps=64, minibatches=8, epochs=3, ent_coef=0.0025, max_grad_norm=0.5, gamma=0.999
+    )
+
+
+@dataclass(frozen=True)
+class OnlineDecodeConfig(Config):
+    """Stage 3b (``openended lapo online``): PPO on the latent policy (``lapo/stage3_decoding.py``). The
+    supervised path — the stage-2 trunk, its latent head and the decoder — is frozen and its logits are
+    averaged with those of a zero-initialised RL head on a trainable copy of the trunk's last layer; the
+    decoder is refit from the IDM's latents of the agent's own transitions while it plays."""
+
+    policy: str = param("", "a stage-2 run directory")
+    game: str = param("", "the Procgen game (empty: the stage-1 dataset's)")
+    frames: int = param(4_000_000, "environment frames (LAPO: 4M)", ge=1)
+    split: str = param("test", "levels to learn and score on (LAPO: procgen's whole draw; test = 250 on)")
+    ppo: PPOConfig = field(default_factory=_online_ppo)
+    head_lr: float = param(2.5e-3, "peak learning rate of the RL head (LAPO: 1e-2 / 4)", gt=0.0)
+    head_start: tuple[int, int] = param(
+        (35_000, 50_000), "frames where the RL head's rate rises from 0 to its peak (LAPO)"
+    )
+    value_lr: float = param(2.5e-3, "peak learning rate of the value head (LAPO: 1e-2 / 4)", gt=0.0)
+    value_start: tuple[int, int] = param((25_000, 50_000), "frames where the value head's rate rises (LAPO)")
+    trunk_lr: float = param(
+        1e-3, "peak learning rate of the trunk's RL copy of its last layer (LAPO: 1e-2 / 10)", gt=0.0
+    )
+    trunk_start: tuple[int, int] = param((50_000, 200_000), "frames where the trunk copy's rate rises (LAPO)")
+    decoder: DecoderConfig = field(default_factory=DecoderConfig)
+    refit: tuple[int, int] = param((10_000, 400_000), "frames between which the decoder is refit (LAPO)")
+    refit_every: int = param(
+        20,
+        "from 50k frames on, refit every N updates (LAPO: 20; every update before)",
+        ge=1,
+    )
+    eval_every: int = param(25, "score on the split every N updates (0: only at the end)", ge=0)
+    eval_episodes: int = param(64, "episodes per score", ge=1)
+    checkpoint_every: int = param(10, "checkpoint every N updates", ge=1)
+    seed: int = param(0, "random seed", ge=0)
+    device: Device = param("auto", "auto = cuda when present")
+    threads: int = param(4, "Procgen's stepping threads", ge=1)

@@ -33,7 +33,8 @@ def dataset_path(root: str | Path, name: str) -> Path:
     try:
         return locate(Path(root) / name)
     except FileNotFoundError:
-        raise FileNotFoundError(f"no dataset {name!r} in {root} (looked for it and its artifacts/dataset)") from None
+        where = f"{root} (looked for it and its artifacts/dataset)"
+        raise FileNotFoundError(f"no dataset {name!r} in {where}") from None
 
 
 def make_agent(algorithm: str, cfg: CellsConfig, data: OfflineData, device: torch.device) -> Agent:

@@ -161,11 +161,21 @@ class PPO:
         envs: Any,
         device: torch.device,
         total_updates: int,
+        param_groups: list[dict[str, Any]] | None = None,
+        schedule: Callable[[int], list[float]] | None = None,
     ) -> None:
+        """``param_groups`` (torch's optimizer groups) and ``schedule`` (environment steps so far → one
+        learning rate per group, set before each update) replace the single group and ``anneal_lr`` for
+        learners whose parts start learning at different times (LAPO's online decoding)."""
         self.cfg, self.envs, self.device = cfg, envs, device
         self.model = model.to(device)
         self.total_updates = total_updates
-        self.optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, eps=cfg.adam_eps)
+        self.schedule = schedule
+        # frozen parts (requires_grad off) are left out of the clip's norm
+        self.trainable = [p for p in model.parameters() if p.requires_grad]
+        self.optimizer = torch.optim.Adam(
+            param_groups if param_groups is not None else model.parameters(), lr=cfg.lr, eps=cfg.adam_eps
+        )
         self.reward_norm = RewardNormalizer(cfg.num_envs, cfg.gamma) if cfg.normalize_reward else None
         # bf16 autocast on GPU: the convolutions run on tensor cores; losses are computed in float32
         self.autocast: Callable[[], Any] = (
@@ -215,7 +225,10 @@ class PPO:
     # -- learning from it ----------------------------------------------------------------------
     def learn(self) -> dict[str, float]:
         cfg = self.cfg
-        if cfg.anneal_lr:
+        if self.schedule is not None:
+            for group, lr in zip(self.optimizer.param_groups, self.schedule(self.env_steps), strict=True):
+                group["lr"] = lr
+        elif cfg.anneal_lr:
             for group in self.optimizer.param_groups:
                 group["lr"] = cfg.lr * (1.0 - self.updates / self.total_updates)
         with torch.no_grad(), self.autocast():
@@ -242,7 +255,7 @@ class PPO:
                     loss, stats = ppo_loss(self.model, **{k: v[idx] for k, v in flat.items()}, cfg=cfg)
                 self.optimizer.zero_grad(set_to_none=True)
                 loss.backward()
-                nn.utils.clip_grad_norm_(self.model.parameters(), cfg.max_grad_norm)
+                nn.utils.clip_grad_norm_(self.trainable, cfg.max_grad_norm)
                 self.optimizer.step()
                 for k, v in stats.items():
                     sums[k] = sums.get(k, 0.0) + float(v)
