@@ -115,8 +115,8 @@ SYSTEMS: tuple[System, ...] = (
         "LAPO: latent action policies from observation",
         "Schmidt & Jiang 2024",
         "lapo",
-        ("torch", "procgen", "minari"),
-        "rl",
+        ("torch", "procgen", "minari", "sklearn"),
+        "lapo",
         27,
     ),
     System(

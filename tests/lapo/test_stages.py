@@ -76,6 +76,7 @@ def test_stage1_interrupted_resumes_to_the_same_networks(bigfish, tmp_path, monk
     probed = [r for r in rows if "probe_test_acc" in r]
     assert [r["step"] for r in probed] == [2, 4] and 0.0 <= probed[-1]["probe_test_acc"] <= 1.0
     assert (whole / "artifacts" / "reconstructions.png").is_file()
+    assert (whole / "artifacts" / "latent_map.png").is_file()
 
 
 @pytest.fixture(scope="module")

@@ -65,6 +65,11 @@ def _stage1_sections(report: Report, run_dir: Path) -> None:
             figure,
             "held-out o_t, the true o_{t+1}, the FDM's prediction, and the prediction with the latent zeroed",
         )
+    figure = run_dir / "artifacts" / "latent_map.png"
+    if figure.is_file():
+        report.section("Latent actions").image(
+            figure, "t-SNE of held-out latents, coloured by the true action"
+        )
 
 
 def _stage2_sections(report: Report, run_dir: Path) -> None:

@@ -25,6 +25,7 @@ from openended.lapo.config import DynamicsConfig, ModelConfig
 from openended.lapo.data import Triplets
 from openended.lapo.fdm import CONTEXT, FDM, scaled
 from openended.lapo.idm import IDM
+from openended.lapo.latent_map import latent_map
 from openended.lapo.probe import probe
 from openended.rl.datasets import load, locate
 from openended.rl.ppo import pick_device
@@ -117,6 +118,7 @@ def train_dynamics(run: Run) -> None:
             bar.update(1)
     save_tree(run.artifact("models.npz"), {"idm": module_state(idm), "fdm": module_state(fdm)})
     reconstructions(idm, fdm, data, run.artifact("reconstructions.png"))
+    latent_map(idm, data, run.artifact("latent_map.png"), seed=cfg.seed)
 
 
 def codes_used(idm: IDM) -> float:
