@@ -54,7 +54,7 @@ def test_the_fdm_needs_the_latent_action_and_the_latent_carries_the_action():
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
         opt.step()
-    out = evaluate(idm, fdm, data, cfg, rng_seed=1)
+    out = evaluate(idm, fdm, data, data, cfg, rng_seed=1)
     assert out["fdm_loss_test_no_latent"] > 2 * out["fdm_loss_test"]
     with torch.no_grad():
         frames = data.frames_at(data.test_index)

@@ -114,6 +114,8 @@ def _dataset(field: str, value: str) -> None:
 def _check_stage1(cfg: Config) -> None:
     assert isinstance(cfg, DynamicsConfig)
     _dataset("dataset", cfg.dataset)
+    if cfg.labelled:
+        _dataset("labelled", cfg.labelled)
 
 
 def _check_stage2(cfg: Config) -> None:

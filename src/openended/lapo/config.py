@@ -58,6 +58,9 @@ class DynamicsConfig(Config):
     dataset: str = param(
         "", "an observation-only dataset (openended rl collect --observation-only) or a collect run directory"
     )
+    labelled: str = param(
+        "", "a dataset with actions for the probe and the latent map (empty: dataset, if it has actions)"
+    )
     model: ModelConfig = field(default_factory=ModelConfig)
     steps: int = param(50_000, "gradient steps (LAPO: 50k)", ge=1)
     batch_size: int = param(128, "frame triplets per step (LAPO: 128)", ge=1)

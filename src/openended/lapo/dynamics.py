@@ -56,6 +56,9 @@ def train_dynamics(run: Run) -> None:
     torch.manual_seed(cfg.seed)
     device = pick_device(cfg.device)
     data = Triplets(load(locate(cfg.dataset)), device, cfg.held_out, cfg.seed)
+    labelled = data if data.actions is not None or not cfg.labelled else None
+    if labelled is None:
+        labelled = Triplets(load(locate(cfg.labelled)), device, cfg.held_out, cfg.seed)
     idm, fdm = build(cfg.model, frame_shape(data), device)
     params = [*idm.parameters(), *fdm.parameters()]
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -100,7 +103,7 @@ def train_dynamics(run: Run) -> None:
                 row["codes_used"] = codes_used(idm)
                 window = []
             if (cfg.probe_every and step % cfg.probe_every == 0) or step == cfg.steps:
-                row |= evaluate(idm, fdm, data, cfg, rng_seed=cfg.seed + step)
+                row |= evaluate(idm, fdm, data, labelled, cfg, rng_seed=cfg.seed + step)
             if row:
                 run.log(step, **row)
                 bar.set_postfix(fdm=f"{row.get('fdm_loss', float('nan')):.4f}")
@@ -118,7 +121,7 @@ def train_dynamics(run: Run) -> None:
             bar.update(1)
     save_tree(run.artifact("models.npz"), {"idm": module_state(idm), "fdm": module_state(fdm)})
     reconstructions(idm, fdm, data, run.artifact("reconstructions.png"))
-    latent_map(idm, data, run.artifact("latent_map.png"), seed=cfg.seed)
+    latent_map(idm, labelled, run.artifact("latent_map.png"), seed=cfg.seed)
 
 
 def codes_used(idm: IDM) -> float:
@@ -128,8 +131,11 @@ def codes_used(idm: IDM) -> float:
 
 
 @torch.no_grad()
-def evaluate(idm: IDM, fdm: FDM, data: Triplets, cfg: DynamicsConfig, rng_seed: int) -> dict[str, float]:
-    """The held-out reconstruction loss (also with the latent zeroed) and the true-action probe."""
+def evaluate(
+    idm: IDM, fdm: FDM, data: Triplets, labelled: Triplets, cfg: DynamicsConfig, rng_seed: int
+) -> dict[str, float]:
+    """The held-out reconstruction loss (also with the latent zeroed) on ``data`` and the true-action probe
+    on ``labelled`` (skipped when it has no actions)."""
     idm.eval()
     fdm.eval()
     rng = np.random.default_rng(rng_seed)
@@ -140,8 +146,8 @@ def evaluate(idm: IDM, fdm: FDM, data: Triplets, cfg: DynamicsConfig, rng_seed: 
         "fdm_loss_test": fdm.loss(frames, q.value).item(),
         "fdm_loss_test_no_latent": fdm.loss(frames, torch.zeros_like(q.value)).item(),
     }
-    if data.actions is not None:
-        out |= probe(idm, data, cfg.probe, NUM_ACTIONS, rng_seed)
+    if labelled.actions is not None:
+        out |= probe(idm, labelled, cfg.probe, NUM_ACTIONS, rng_seed)
     idm.train()
     fdm.train()
     return out
