@@ -135,8 +135,9 @@ def train_target(run: Run) -> None:
                     folder,
                     game,
                     entries,
-                    note=f"MAPPO self-play, {cfg.ppo.num_envs} games ({scripted} against the scripted team "
-                    f"at {cfg.scripted_strength}), seed {cfg.seed}; mean_return = mean "
+                    note=f"MAPPO with parameter sharing, {cfg.ppo.num_envs} games: {selfplay_worlds} in "
+                    f"self-play, {scripted} against the scripted team at {cfg.scripted_strength}; "
+                    f"{cfg.random_starts:.0%} from random levels; seed {cfg.seed}; mean_return = mean "
                     "value against VMAS's scripted team at strengths 0.05, 0.5, 0.95 on random levels",
                 )
             run.log(step, **row)
