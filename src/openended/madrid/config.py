@@ -26,7 +26,11 @@ class FootballConfig(Config):
     """The game: VMAS football, ``players`` a side (agent 0 of each side is its goalkeeper in a level)."""
 
     players: int = param(
-        5, "players a side, goalkeeper included (the paper: 11 in Google Research Football)", ge=2, le=11
+        3,
+        "players a side, goalkeeper included (3: the shipped target's; the paper: 11 in Google Research "
+        "Football)",
+        ge=2,
+        le=11,
     )
     # the paper's 128 steps are Google Research Football steps (~13 s of play, time to run most of the
     # pitch); a VMAS step is shorter: from random levels a team that goes straight for the goal scores in
