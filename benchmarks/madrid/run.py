@@ -59,7 +59,7 @@ def target(out: Path, tiny: bool, players: int, total_steps: int, extra: list[st
     return _run(out, "target", [*args, "--total-steps", str(total_steps), "--snapshots", "8"])
 
 
-def speed(out: Path, tiny: bool, players: int, source: str) -> None:
+def speed(out: Path, tiny: bool, players: int, source: str, only: list[str] | None = None) -> None:
     if (out / "speed.json").is_file():
         return
     import numpy as np
@@ -90,6 +90,12 @@ def speed(out: Path, tiny: bool, players: int, source: str) -> None:
     layouts = [(device, False, 1), (device, True, 1), (device, True, sides)]
     if device.type == "cuda":
         layouts.append((torch.device("cpu"), True, sides))
+    if only:  # e.g. cpu-parallel-sides: the layouts to time, named device-(serial|parallel)-(one|sides)
+        names = {
+            f"{d.type}-{'parallel' if par else 'serial'}-{'sides' if b > 1 else 'one'}": (d, par, b)
+            for d, par, b in layouts
+        }
+        layouts = [names[n] for n in only]
     for where, parallel, batches in layouts:
         for levels in (4, 8) if tiny else (per_iteration, 9 * per_iteration):
             if not parallel and levels > per_iteration:
@@ -258,6 +264,12 @@ def main() -> None:
     ap.add_argument("--iterations", type=int, default=300)
     ap.add_argument("--search-minutes", type=float, help="instead: as many iterations as fit (needs speed)")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument(
+        "--layouts",
+        nargs="+",
+        help="speed: only these layouts (cuda-serial-one, cuda-parallel-one, "
+        "cuda-parallel-sides, cpu-parallel-sides; default all)",
+    )
     ap.add_argument("--tiny", action="store_true")
     a = ap.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
@@ -268,7 +280,7 @@ def main() -> None:
         if step == "target":
             target(a.out, a.tiny, players, 2048 if a.tiny else a.target_steps, extra)
         elif step == "speed":
-            speed(a.out, a.tiny, players, source)
+            speed(a.out, a.tiny, players, source, a.layouts)
         elif step == "search":
             iterations = 3 if a.tiny else a.iterations
             search(a.out, a.tiny, players, iterations, a.seeds, source, a.search_minutes)
