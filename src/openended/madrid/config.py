@@ -133,15 +133,20 @@ class SearchConfig(Config):
     log_every: int = param(1, "log the archive every N iterations", ge=1)
     checkpoint_every: int = param(25, "checkpoint the archive every N iterations", ge=1)
     seed: int = param(0, "random seed", ge=0)
-    device: Device = param("auto", "where the games run: auto = cuda when present")
+    # VMAS spends a step in Python, so CPU cores, not a GPU, are what an evaluation needs: on an H100
+    # machine a 32-level call (3v3, 10 references, 384 steps) took 82 s with the games on the GPU (127 s
+    # in GPU worker processes) and 8.7 s in 11 CPU worker processes (benchmarks/results/madrid-speed.json)
+    device: Device = param(
+        "cpu", "where the games run (cpu: see the comment above; auto = cuda when present)"
+    )
     parallel: Literal["auto", "on", "off"] = param(
         "auto",
         "step each VMAS world batch (the learned sides; each scripted strength) in its own process: "
-        "auto = on a GPU, where a step costs the same for any batch size",
+        "auto = on where the machine has 4 or more cores",
     )
     learned_batches: int = param(
         0,
         "world batches the learned left sides (the target and its snapshots) are split into: more "
-        "worker processes stepping at once (0: one per left side when parallel, else one)",
+        "worker processes stepping at once (0: with parallel, one per left side while cores last)",
         ge=0,
     )

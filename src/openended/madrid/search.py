@@ -20,6 +20,7 @@ the CMA-ES emitters restart from elites of the restored archive, as CMA-ME's own
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -248,8 +249,11 @@ def run_searches(runs: list[Run]) -> None:
     if not refs:
         raise ValueError("no reference policies: the target has one snapshot and bot_strengths is empty")
     capacity = sum(c.emitters * c.batch_size for c in cfgs)
-    parallel = base.parallel == "on" or (base.parallel == "auto" and device.type == "cuda")
-    batches = base.learned_batches or (len(refs) + 1 if parallel else 1)
+    cores = os.cpu_count() or 1
+    parallel = base.parallel == "on" or (base.parallel == "auto" and cores >= 4)
+    sides = 1 + sum(r.policy is not None for r in refs)
+    scripted = len(refs) + 1 - sides
+    batches = base.learned_batches or (max(1, min(sides, cores - scripted)) if parallel else 1)
     with Evaluator(
         target, refs, base.football, base.repeats, capacity, device, base.seed, parallel, batches
     ) as ev:
