@@ -72,13 +72,15 @@ def test_summaries_count_the_levels_where_the_reference_does_better():
         "cross_play": np.array([1.0, 0.0, -0.5, 0.0]),
         "measures": np.array([[0, 0, 0.5], [0, 0, 1.5], [0.2, 0, 0.5], [0.3, 0, 1.5]]),
     }
-    refs = [{"name": "a"}, {"name": "b"}]
+    refs = [{"name": "a", "kind": "snapshot"}, {"name": "b", "kind": "scripted"}]
     s = summarize(archive, refs, (16, 10))
     assert s["share_reference_beats_target"] == 0.5
     assert (
         s["share_reference_scores"] == 0.5
     )  # of the two positive-regret levels, one has the reference ahead
     assert [r["elites"] for r in s["per_reference"]] == [2, 2]
+    # the snapshot's slot alone: one of its two levels has positive regret, and there it scored
+    assert s["share_snapshot_beats_target"] == 0.5 and s["share_snapshot_scores"] == 1.0
     assert s["per_reference"][0]["mean_regret"] == 0.25
 
 

@@ -30,6 +30,10 @@ def summarize(
                 "share_beats_target": float((mine > 0).mean()) if len(mine) else None,
             }
         )
+    # the target's earlier snapshots are the references weaker by construction (the paper's TiZero
+    # checkpoints); a scripted team's strength against our target is measured, not given
+    weaker = np.isin(slot, [r for r, ref in enumerate(references) if ref.get("kind") == "snapshot"])
+    weaker_beats = beats & weaker
     total = cells[0] * cells[1] * len(references)
     return {
         "elites": len(regret),
@@ -40,6 +44,8 @@ def summarize(
         "share_reference_beats_target": float(beats.mean()) if len(regret) else None,
         # the paper's ~70 %: of those, the levels where the reference's games end with it ahead (it scored)
         "share_reference_scores": float((xp[beats] > 0).mean()) if beats.any() else None,
+        "share_snapshot_beats_target": float(weaker_beats.sum() / weaker.sum()) if weaker.any() else None,
+        "share_snapshot_scores": float((xp[weaker_beats] > 0).mean()) if weaker_beats.any() else None,
         "per_reference": per_ref,
     }
 

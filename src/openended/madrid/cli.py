@@ -80,6 +80,8 @@ def _search_sections(report: Report, run_dir: Path) -> None:
                 "max regret": summary["max_regret"],
                 "reference beats target": summary["share_reference_beats_target"],
                 "…and scores": summary["share_reference_scores"],
+                "an earlier snapshot beats target": summary.get("share_snapshot_beats_target"),
+                "…and scores ": summary.get("share_snapshot_scores"),
             }
         ]
     )
@@ -164,6 +166,8 @@ def compare(runs: list[Path]) -> tuple[dict[str, Any], Any]:
             "final": {"mean": float(finals.mean()), "min": float(finals.min()), "max": float(finals.max())},
             "share_reference_beats_target": [s["share_reference_beats_target"] for s in summaries],
             "share_reference_scores": [s["share_reference_scores"] for s in summaries],
+            "share_snapshot_beats_target": [s.get("share_snapshot_beats_target") for s in summaries],
+            "share_snapshot_scores": [s.get("share_snapshot_scores") for s in summaries],
             "runs": [str(run) for run, _ in items],
         }
     ax.set_xlabel("iteration")
