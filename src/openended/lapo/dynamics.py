@@ -12,7 +12,6 @@ the latent zeroed (what the FDM can say without being told the action).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,7 @@ from openended.lapo.probe import probe
 from openended.rl.datasets import load, locate
 from openended.rl.ppo import pick_device
 from openended.rl.procgen import NUM_ACTIONS
-from openended.rl.state import load_module_state, load_optimizer_state, module_state, optimizer_state
+from openended.rl.state import load_module_state, load_training_state, module_state, training_state
 
 WARMUP = 50  # LAPO stage 1: 0.1× → 1× of the learning rate over the first 50 steps
 
@@ -67,11 +66,7 @@ def train_dynamics(run: Run) -> None:
     restored = run.restore()
     if restored is not None:
         step, state = restored
-        load_module_state(idm, state["idm"])
-        load_module_state(fdm, state["fdm"])
-        load_optimizer_state(opt, state["opt"])
-        rng.bit_generator.state = json.loads(str(state["rng"]))
-        torch.set_rng_state(torch.from_numpy(np.asarray(state["torch_rng"])))
+        load_training_state(state, {"idm": idm, "fdm": fdm}, opt, rng)
     with run.progress(cfg.steps, initial=step, desc="stage 1: IDM + FDM") as bar:
         window: list[dict[str, float]] = []
         while step < cfg.steps:
@@ -108,16 +103,7 @@ def train_dynamics(run: Run) -> None:
                 run.log(step, **row)
                 bar.set_postfix(fdm=f"{row.get('fdm_loss', float('nan')):.4f}")
             if step % cfg.checkpoint_every == 0 or step == cfg.steps:
-                run.save_checkpoint(
-                    step,
-                    {
-                        "idm": module_state(idm),
-                        "fdm": module_state(fdm),
-                        "opt": optimizer_state(opt),
-                        "rng": json.dumps(rng.bit_generator.state),
-                        "torch_rng": torch.get_rng_state().numpy(),
-                    },
-                )
+                run.save_checkpoint(step, training_state({"idm": idm, "fdm": fdm}, opt, rng))
             bar.update(1)
     save_tree(run.artifact("models.npz"), {"idm": module_state(idm), "fdm": module_state(fdm)})
     reconstructions(idm, fdm, data, run.artifact("reconstructions.png"))

@@ -9,7 +9,6 @@ on it.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from openended.lapo.dynamics import frame_shape, load_dynamics
 from openended.rl.datasets import load, locate
 from openended.rl.networks import ImpalaCNN
 from openended.rl.ppo import pick_device
-from openended.rl.state import load_module_state, load_optimizer_state, module_state, optimizer_state
+from openended.rl.state import load_module_state, load_training_state, module_state, training_state
 
 
 class LatentPolicy(nn.Module):
@@ -61,10 +60,7 @@ def train_latent_policy(run: Run) -> None:
     restored = run.restore()
     if restored is not None:
         step, state = restored
-        load_module_state(policy, state["policy"])
-        load_optimizer_state(opt, state["opt"])
-        rng.bit_generator.state = json.loads(str(state["rng"]))
-        torch.set_rng_state(torch.from_numpy(np.asarray(state["torch_rng"])))
+        load_training_state(state, {"policy": policy}, opt, rng)
     losses: list[float] = []
     with run.progress(cfg.steps, initial=step, desc="stage 2: latent behaviour cloning") as bar:
         while step < cfg.steps:
@@ -88,15 +84,7 @@ def train_latent_policy(run: Run) -> None:
             if row:
                 run.log(step, **row)
             if step % cfg.checkpoint_every == 0 or step == cfg.steps:
-                run.save_checkpoint(
-                    step,
-                    {
-                        "policy": module_state(policy),
-                        "opt": optimizer_state(opt),
-                        "rng": json.dumps(rng.bit_generator.state),
-                        "torch_rng": torch.get_rng_state().numpy(),
-                    },
-                )
+                run.save_checkpoint(step, training_state({"policy": policy}, opt, rng))
             bar.update(1)
     save_tree(run.artifact("policy.npz"), {"policy": module_state(policy)})
 

@@ -46,3 +46,30 @@ def load_optimizer_state(optimizer: torch.optim.Optimizer, state: dict[str, Any]
             "param_groups": json.loads(state["groups"]),
         }
     )
+
+
+def training_state(
+    modules: dict[str, nn.Module], optimizer: torch.optim.Optimizer, rng: np.random.Generator
+) -> dict[str, Any]:
+    """A supervised training loop's checkpoint: its modules by name, the optimizer (``opt``), the numpy
+    generator its batches are drawn from (``rng``) and torch's random state (``torch_rng``)."""
+    return {
+        **{name: module_state(m) for name, m in modules.items()},
+        "opt": optimizer_state(optimizer),
+        "rng": json.dumps(rng.bit_generator.state),
+        "torch_rng": torch.get_rng_state().numpy(),
+    }
+
+
+def load_training_state(
+    state: dict[str, Any],
+    modules: dict[str, nn.Module],
+    optimizer: torch.optim.Optimizer,
+    rng: np.random.Generator,
+) -> None:
+    """Restore what :func:`training_state` saved, in place."""
+    for name, m in modules.items():
+        load_module_state(m, state[name])
+    load_optimizer_state(optimizer, state["opt"])
+    rng.bit_generator.state = json.loads(str(state["rng"]))
+    torch.set_rng_state(torch.from_numpy(np.asarray(state["torch_rng"])))
