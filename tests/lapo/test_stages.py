@@ -124,6 +124,16 @@ def test_the_cli_names_an_unfinished_stage_in_one_line(tmp_path, capsys):
     assert code != 0 and "dataset" in err and "Traceback" not in err
 
 
+def test_the_cli_refuses_more_labels_than_the_dataset_holds_in_one_line(bigfish, stage2, tmp_path, capsys):
+    from openended.cli import main
+
+    args = ["lapo", "decode", "--policy", str(stage2), "--labelled", str(bigfish), "--sizes", "1000000"]
+    code = main([*args, "--runs-root", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code != 0 and "sizes" in err and "1000000" in err and "Traceback" not in err
+    assert not list(tmp_path.iterdir())  # refused before a run directory was made
+
+
 def test_online_decoding_learns_only_its_rl_parts_refits_the_decoder_and_resumes(
     stage2, tmp_path, monkeypatch
 ):

@@ -134,6 +134,19 @@ def _check_decode(cfg: Config) -> None:
     assert isinstance(cfg, OfflineDecodeConfig)
     _finished("policy", cfg.policy, STAGE2.system, "policy.npz")
     _dataset("labelled", cfg.labelled)
+    from openended.lapo.decoder import held_out_count
+    from openended.rl.datasets import locate
+
+    meta = json.loads((locate(cfg.labelled) / "metadata.json").read_text())
+    # each episode's first and last step have no frame triple
+    usable = int(meta.get("total_steps", 0)) - 2 * int(meta.get("total_episodes", 0))
+    spare = usable - held_out_count(usable) if usable > held_out_count(usable) else usable
+    if max(cfg.sizes) > spare:
+        raise ConfigError(
+            "sizes",
+            f"{max(cfg.sizes)} labelled transitions asked for; {cfg.labelled} has {spare} to fit on "
+            f"(after {held_out_count(usable)} kept aside to score the decoders)",
+        )
 
 
 STAGE1 = Experiment("lapo-stage1", DynamicsConfig, _stage1, _stage1_sections, check=_check_stage1)

@@ -61,6 +61,11 @@ class DecodedPolicy(Policy):
         return logits, torch.zeros(len(logits), device=logits.device)
 
 
+def held_out_count(usable: int) -> int:
+    """Labelled transitions kept aside to score each decoder's accuracy: 10 %, at most 10k."""
+    return min(10_000, max(1, usable // 10))
+
+
 def decode_offline(run: Run) -> None:
     """``openended lapo decode``: one decoder per labelled-set size, each scored by playing the latent
     policy through it (``artifacts/decoding.json``; one metrics row per size)."""
@@ -81,9 +86,9 @@ def decode_offline(run: Run) -> None:
         else []
     )
     done = {r["labelled"] for r in results}
-    # a held-out slice of the labelled data scores each decoder's accuracy: the last 10 % (at most 10k)
-    check = order[-min(10_000, max(1, len(order) // 10)) :]
-    pool = order[: len(order) - len(check)] if len(order) > len(check) else order
+    held = held_out_count(len(order))
+    check = order[-held:]
+    pool = order[: len(order) - held] if len(order) > held else order
     x_check, y_check = latents(idm, data, check), data.actions_at(check)
     with run.progress(len(cfg.sizes), initial=len(done), desc="decoders") as bar:
         for size in cfg.sizes:
