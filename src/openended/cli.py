@@ -94,7 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     for s in systems.SYSTEMS:
         if not s.implemented:
             continue
-        sp = sub.add_parser(s.name, help=s.title, description=f"{s.title}. {s.paper}.")
+        sp = sub.add_parser(
+            s.name, aliases=list(s.aliases), help=s.title, description=f"{s.title}. {s.paper}."
+        )
         sp.set_defaults(handler=lambda _, sp=sp: _print_help(sp))
         missing = s.missing()
         if missing:

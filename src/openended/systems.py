@@ -25,6 +25,7 @@ class System:
     requires: tuple[str, ...] = ()  # import names of optional dependencies
     extra: str | None = None  # pip extra providing them
     issue: int | None = None
+    aliases: tuple[str, ...] = ()  # shorter command-line names
 
     @property
     def implemented(self) -> bool:
@@ -93,13 +94,14 @@ SYSTEMS: tuple[System, ...] = (
     ),
     System("gdr", "Generative Data Refinement", "Jiang et al. 2025", "gdr", (), "llm", 8),
     System(
-        "exit",
-        "ExIt: exploratory iteration",
-        "Jiang et al. 2025",
+        "exploratory-iteration",
+        "ExIt: exploratory iteration, GRPO on an autocurriculum of partial self-improvement histories",
+        "Jiang, Lupu & Bachrach 2025, Bootstrapping Task Spaces for Self-Improvement",
         "exploratory_iteration",
-        ("torch",),
-        "llm",
-        None,
+        ("torch", "transformers", "trl"),
+        "exit",
+        28,
+        ("exit",),
     ),
     System(
         "aira",
@@ -142,7 +144,7 @@ SYSTEMS: tuple[System, ...] = (
 
 def get(name: str) -> System:
     for s in SYSTEMS:
-        if s.name == name:
+        if name == s.name or name in s.aliases:
             return s
     raise KeyError(f"unknown system {name!r}; known: {', '.join(s.name for s in SYSTEMS)}")
 

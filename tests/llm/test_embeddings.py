@@ -43,3 +43,11 @@ def test_minilm_path_requires_the_model_folder(monkeypatch, tmp_path):
     (tmp_path / "model").mkdir()
     (tmp_path / "model" / "modules.json").write_text("[]")
     assert embeddings.minilm_path() == tmp_path / "model"
+
+
+def test_minilm_path_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("OPENENDED_MINILM", str(tmp_path))
+    with pytest.raises(LLMError, match="OPENENDED_MINILM"):
+        embeddings.minilm_path()  # no modules.json there
+    (tmp_path / "modules.json").write_text("[]")
+    assert embeddings.minilm_path() == tmp_path

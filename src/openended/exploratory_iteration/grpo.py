@@ -1,0 +1,263 @@
+"""GRPO on ExIt's autocurriculum, with TRL's ``GRPOTrainer``.
+
+TRL does the GRPO: sampling G answers per prompt, group-normalized advantages, the clipped objective, the KL
+to a reference replaced every M steps. What it cannot do is written here, and only that:
+
+- **the prompt source**: :class:`CurriculumPrompts`, an endless stream (a ``datasets.IterableDataset``) that
+  draws each prompt from the curriculum when the trainer asks for it. The dataloader fetches a generation
+  batch ahead, so the buffer a draw sees lags the newest scored group by one step;
+- **scoring a group and growing the buffer**: :class:`ExItReward`, the reward function; it sees each group's
+  G answers together (single process: TRL keeps a group's rollouts contiguous), scores them with the
+  verifier, and hands the group to the curriculum;
+- **the diversity bonus**: :class:`ExItGRPOTrainer` multiplies TRL's advantages by the bonus the reward
+  function computed for the same rollouts. This overrides ``_generate_and_score_completions``, a private
+  method, so TRL is pinned (``openended[exit]``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from openended.core.runs import Run
+from openended.exploratory_iteration.config import ExItConfig
+from openended.exploratory_iteration.curriculum import Draw, ExItCurriculum
+from openended.exploratory_iteration.diversity import diversity_bonus
+
+CURRICULUM_STATE = "curriculum.json"
+
+
+def _require() -> tuple[Any, Any]:
+    try:
+        import torch
+        import trl
+    except ImportError:
+        raise ImportError("ExIt's training needs TRL: pip install 'openended[exit]'") from None
+    return torch, trl
+
+
+class CurriculumPrompts:
+    """The prompt source for ``GRPOTrainer``: an endless stream of ``{"prompt": chat, "draw_id": id}``, each
+    drawn from the curriculum when the trainer asks for it (TRL repeats each item G times for its group)."""
+
+    def __init__(self, curriculum: ExItCurriculum) -> None:
+        self.curriculum = curriculum
+
+    def stream(self) -> Any:
+        while True:
+            draw = self.curriculum.draw()
+            yield {"prompt": self.curriculum.prompt(draw), "draw_id": draw.id}
+
+    def dataset(self) -> Any:
+        import datasets
+
+        return datasets.IterableDataset.from_generator(self.stream)
+
+    def draw(self, draw_id: int) -> Draw:
+        found = self.curriculum.open.get(draw_id)
+        if found is None:
+            raise KeyError(f"draw {draw_id} was scored already or never drawn")
+        return found
+
+
+def completion_text(completion: Any) -> str:
+    """The answer's text from TRL's completion (a chat turn list or a string)."""
+    if isinstance(completion, list):
+        return "".join(str(m.get("content", "")) for m in completion if isinstance(m, dict))
+    return str(completion)
+
+
+class ExItReward:
+    """The reward function TRL calls with every rollout of a generation batch."""
+
+    __name__ = "verifier"
+
+    def __init__(self, prompts: CurriculumPrompts, cfg: ExItConfig, embed: Any = None) -> None:
+        self.prompts, self.cfg = prompts, cfg
+        self.group = cfg.grpo.group_size
+        self._embed = embed
+        self.bonus: np.ndarray | None = None  # for the trainer to take, aligned with the rollouts
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if self._embed is None:
+            from openended.llm.embeddings import embed
+
+            self._embed = embed
+        return np.asarray(self._embed(texts))
+
+    def __call__(
+        self, prompts: list[Any], completions: list[Any], draw_id: list[int], **_: Any
+    ) -> list[float]:
+        texts = [completion_text(c) for c in completions]
+        if len(texts) % self.group:
+            raise RuntimeError(f"{len(texts)} rollouts do not make groups of {self.group}: one process only")
+        rewards: list[float] = []
+        for start in range(0, len(texts), self.group):
+            ids = set(draw_id[start : start + self.group])
+            if len(ids) != 1:
+                raise RuntimeError(f"a group mixes prompts {sorted(ids)}: one process only")
+            draw = self.prompts.draw(ids.pop())
+            chunk = texts[start : start + self.group]
+            r, verdicts = self.prompts.curriculum.score(draw, chunk)
+            self.prompts.curriculum.observe(draw, chunk, verdicts, r)
+            rewards.extend(r)
+        self.bonus = diversity_bonus(self.embed(texts), self.group) if self.cfg.diversity_bonus else None
+        return rewards
+
+
+def make_trainer_class(trl: Any) -> Any:
+    class ExItGRPOTrainer(trl.GRPOTrainer):
+        """``GRPOTrainer`` whose advantages are multiplied by ExIt's diversity bonus when one was computed."""
+
+        exit_reward: ExItReward | None = None
+
+        def _generate_and_score_completions(self, inputs: Any) -> Any:
+            out = super()._generate_and_score_completions(inputs)
+            reward, self_bonus = self.exit_reward, None
+            if reward is not None and reward.bonus is not None:
+                self_bonus, reward.bonus = reward.bonus, None
+                adv = out["advantages"]
+                if adv.shape[0] != len(self_bonus):
+                    raise RuntimeError(f"{len(self_bonus)} bonus coefficients for {adv.shape[0]} advantages")
+                coef = adv.new_tensor(self_bonus).reshape((-1,) + (1,) * (adv.dim() - 1))
+                out["advantages"] = adv * coef
+            return out
+
+    return ExItGRPOTrainer
+
+
+def _latest_trainer_checkpoint(folder: Path) -> Path | None:
+    found = [
+        (int(p.name.split("-")[1]), p)
+        for p in folder.glob("checkpoint-*")
+        if p.name.split("-")[1].isdigit() and (p / CURRICULUM_STATE).is_file()
+    ]
+    return max(found)[1] if found else None
+
+
+def train(run: Run) -> Path:
+    """Train the policy; returns the folder of the trained checkpoint (``artifacts/policy``)."""
+    torch, trl = _require()
+    import transformers
+
+    from openended.llm.finetune import resolve_checkpoint
+
+    cfg: ExItConfig = run.config  # type: ignore[assignment]
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    cuda = torch.cuda.is_available() if cfg.device == "auto" else cfg.device.startswith("cuda")
+    base = resolve_checkpoint(cfg.model)
+    curriculum = ExItCurriculum(cfg)
+    folder = run.path / "trainer"
+    resume = _latest_trainer_checkpoint(folder)
+    if resume is not None:
+        curriculum.load_state(json.loads((resume / CURRICULUM_STATE).read_text()))
+    g = cfg.grpo
+    batch = g.prompts_per_step * g.group_size
+    prompts = CurriculumPrompts(curriculum)
+    reward = ExItReward(prompts, cfg)
+    args = trl.GRPOConfig(
+        output_dir=str(folder),
+        per_device_train_batch_size=batch,
+        gradient_accumulation_steps=1,
+        steps_per_generation=1,
+        num_generations=g.group_size,
+        max_steps=cfg.steps,
+        learning_rate=g.lr,
+        lr_scheduler_type="constant",
+        beta=g.beta,
+        epsilon=g.epsilon,
+        loss_type="grpo",
+        scale_rewards="group",
+        sync_ref_model=g.beta > 0,
+        ref_model_sync_steps=g.ref_sync_steps,
+        ref_model_mixup_alpha=1.0,  # the reference is replaced by the policy (paper: α = 1)
+        temperature=g.temperature,
+        max_completion_length=g.max_completion_tokens,
+        shuffle_dataset=False,
+        ignore_data_skip=True,  # the prompts are a stream: nothing to skip on resume
+        save_strategy="steps",
+        save_steps=cfg.checkpoint_every,
+        save_total_limit=1,
+        logging_steps=1,
+        report_to=[],
+        seed=cfg.seed,
+        use_cpu=not cuda,
+        bf16=bool(cuda),
+        disable_tqdm=True,  # the run's own progress bar instead of TRL's, which also prints every log
+        dataloader_num_workers=0,
+    )
+    tokenizer = transformers.AutoTokenizer.from_pretrained(base, local_files_only=True)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    trainer_cls = make_trainer_class(trl)
+    trainer = trainer_cls(
+        model=str(base),
+        reward_funcs=[reward],
+        args=args,
+        train_dataset=prompts.dataset(),
+        processing_class=tokenizer,
+        callbacks=[_callback(transformers, run, curriculum)],
+    )
+    trainer.exit_reward = reward
+    trainer.remove_callback(transformers.PrinterCallback)
+    trainer.train(resume_from_checkpoint=str(resume) if resume else None)
+    out = run.artifact("policy")
+    trainer.save_model(str(out))
+    tokenizer.save_pretrained(str(out))
+    (run.path / "artifacts" / "buffer.json").write_text(
+        json.dumps(
+            {
+                "depths": curriculum.depth_histogram(),
+                "entries": [
+                    {"score": e.score, "depth": e.item.depth, "task": e.item.to_dict()}
+                    for e in curriculum.buffer.entries
+                ],
+            },
+            indent=1,
+        )
+    )
+    return out
+
+
+def _callback(transformers: Any, run: Run, curriculum: ExItCurriculum) -> Any:
+    class ExItCallback(transformers.TrainerCallback):
+        """Logs TRL's and the curriculum's numbers into the run, and saves the curriculum with each of
+        TRL's checkpoints so a resumed run gets back its buffer."""
+
+        def __init__(self) -> None:
+            self.since = len(curriculum.groups)
+            self.bar: Any = None
+
+        def on_train_begin(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            self.bar = run.progress(int(args.max_steps), initial=int(state.global_step), desc="GRPO steps")
+
+        def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            if self.bar is not None:
+                self.bar.update(int(state.global_step) - self.bar.n)
+
+        def on_train_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            if self.bar is not None:
+                self.bar.close()
+
+        def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kw: Any) -> None:
+            if not logs or "reward" not in logs:  # the end-of-training summary has no step numbers
+                return
+            trl_numbers = {
+                f"trl_{k.replace('/', '_')}": float(v)
+                for k, v in logs.items()
+                if k
+                in ("loss", "reward", "reward_std", "frac_reward_zero_std", "kl", "completions/mean_length")
+            }
+            run.log(int(state.global_step), **curriculum.metrics(self.since), **trl_numbers)
+            self.since = len(curriculum.groups)
+
+        def on_save(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            ckpt = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+            if ckpt.is_dir():
+                (ckpt / CURRICULUM_STATE).write_text(json.dumps(curriculum.state()))
+
+    return ExItCallback()
