@@ -30,6 +30,10 @@ def main() -> None:
     ap.add_argument("--instances", type=int, default=100)
     ap.add_argument("--samples", type=int, default=4, help="sampled answers per instance and temperature")
     ap.add_argument("--max-tokens", type=int, default=64)
+    ap.add_argument(
+        "--difficulty", action="append", metavar="NUMBERS,MAX_NUMBER,USES",
+        help="only these difficulties (repeatable; default: the four above)",
+    )  # fmt: skip
     a = ap.parse_args()
 
     from openended.core.runs import provenance
@@ -39,7 +43,13 @@ def main() -> None:
 
     model = load(a.model)
     rows = []
-    for d in DIFFICULTIES:
+    chosen = DIFFICULTIES
+    if a.difficulty:
+        chosen = [
+            dict(zip(("numbers", "max_number", "uses"), map(int, d.split(",")), strict=True))
+            for d in a.difficulty
+        ]
+    for d in chosen:
         dom = Countdown(CountdownConfig(held_out=a.instances, **d))
         prompts = [[{"role": "user", "content": dom.task(i)}] for i in dom.held_out]
         t0 = time.perf_counter()

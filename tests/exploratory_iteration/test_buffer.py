@@ -81,3 +81,23 @@ def test_diversity_bonus_on_fixed_embeddings():
     assert out[4:] == pytest.approx([1, 1, 1, 1])
     with pytest.raises(ValueError):
         diversity_bonus(e, 3)
+
+
+def test_diversity_bonus_is_proportional_to_distance_and_averages_one():
+    rng = np.random.default_rng(0)
+    e = rng.normal(size=(16, 384))
+    e /= np.linalg.norm(e, axis=1, keepdims=True)
+    out = diversity_bonus(e, 8).reshape(2, 8)
+    dist = np.linalg.norm(e.reshape(2, 8, -1) - e.reshape(2, 8, -1).mean(1, keepdims=True), axis=2)
+    assert out.mean(1) == pytest.approx([1.0, 1.0])
+    assert out == pytest.approx(dist / dist.mean(1, keepdims=True))
+
+
+def test_bonus_multiplies_each_rollouts_advantage():
+    torch = pytest.importorskip("torch")
+    from openended.exploratory_iteration.grpo import apply_bonus
+
+    out = apply_bonus({"advantages": torch.tensor([1.0, -1.0, 0.5]), "x": 1}, np.array([2.0, 0.5, 1.0]))
+    assert out["advantages"].tolist() == [2.0, -0.5, 0.5] and out["x"] == 1
+    with pytest.raises(RuntimeError):
+        apply_bonus({"advantages": torch.zeros(2)}, np.ones(3))

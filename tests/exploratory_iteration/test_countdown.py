@@ -22,6 +22,9 @@ INST = Instance((3, 5, 2), 16)
         ("Answer: 3 / (5 - 5)", 0.0),  # 5 twice, and a division by zero
         ("Answer: 2 / (5 - 3 - 2)", 0.0),  # a division by zero
         ("The expression is sixteen.", 0.0),
+        ("Answer: 0o5 + 3", 0.0),  # no octal, hex or underscored literals
+        ("Answer: 1_6", 0.0),
+        ("Answer: " + "(" * 90 + "3" + ")" * 90, 1 - 13 / 16),  # deep but harmless nesting
         ("", 0.0),
     ],
 )
@@ -105,6 +108,11 @@ def test_held_out_set_is_fixed_and_never_in_the_training_stream():
     held = {i.key for i in a.held_out}
     assert len(held) == 20
     assert not any(a.sample().key in held for _ in range(500))
+
+
+def test_a_family_too_small_for_its_held_out_set_is_a_config_error_not_a_hang():
+    with pytest.raises(ConfigError, match="held_out"):
+        Countdown(CountdownConfig(numbers=2, max_number=3, held_out=200))
 
 
 def test_config_rejects_a_solution_with_more_numbers_than_given():

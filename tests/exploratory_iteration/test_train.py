@@ -47,7 +47,7 @@ def test_self_improvement_with_the_embedded_model(smollm2):
 
 
 @pytest.mark.slow
-def test_two_grpo_steps_on_cpu_change_the_weights(tmp_path):
+def test_grpo_on_cpu_changes_the_weights_trains_self_iterations_and_resumes(tmp_path):
     torch = need("torch")
     need("trl")
     from safetensors.torch import load_file
@@ -60,10 +60,11 @@ def test_two_grpo_steps_on_cpu_change_the_weights(tmp_path):
         # two small numbers: the base model writes a valid expression about half the time at 0.7, so a
         # group of 8 disagrees and GRPO has a gradient
         domain=CountdownConfig(numbers=2, held_out=2),
-        curriculum=CurriculumConfig(capacity=16, min_size=1, buffer_probability=1.0),
-        grpo=GRPOSettings(group_size=8, prompts_per_step=1, max_completion_tokens=16, lr=1e-4),
+        curriculum=CurriculumConfig(capacity=64, min_size=1, buffer_probability=1.0),
+        grpo=GRPOSettings(group_size=8, prompts_per_step=2, max_completion_tokens=16, lr=1e-4),
         evaluation=EvalConfig(instances=2, steps=1, samples=1, max_tokens=8),
-        steps=2,
+        steps=3,
+        checkpoint_every=1,
         device="cpu",
         threads=2,
     )
@@ -73,13 +74,30 @@ def test_two_grpo_steps_on_cpu_change_the_weights(tmp_path):
     changed = [k for k in before if k in after and not torch.equal(before[k].float(), after[k].float())]
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     train = [r for r in rows if "buffer_size" in r]
-    assert [r["step"] for r in train] == [1, 2]
+    assert [r["step"] for r in train] == [1, 2, 3]
     assert any(r["learnability"] > 0 for r in train)
     assert changed, "no weight changed"
-    assert train[-1]["buffer_size"] == 16
+    # the third step's prompts were drawn after the first step filled the buffer: self-iterations
+    assert train[2]["share_improve"] + train[2]["share_diverge"] == 1.0 and train[2]["train_depth"] >= 1
+    assert train[-1]["diversity_bonus_batches"] == 3  # the bonus reached TRL's advantages every step
+    assert train[-1]["buffer_size"] == 3 * 2 * 8
     ev = json.loads((run / "artifacts" / "evaluation.json").read_text())
     assert len(ev["steps"]) == 2
     assert (run / "report.html").is_file()
+
+    # resume: the newest two TRL checkpoints are kept, each with the curriculum and the KL reference
+    kept = sorted(p.name for p in (run / "trainer").glob("checkpoint-*"))
+    assert kept == ["checkpoint-2", "checkpoint-3"]
+    for name in kept:
+        assert (run / "trainer" / name / "curriculum.json").is_file()
+        assert (run / "trainer" / name / "reference.safetensors").is_file()
+    buffer = json.loads((run / "artifacts" / "buffer.json").read_text())
+    (run / "artifacts" / "evaluation.json").unlink()
+    execute(TRAIN, resume=run)
+    assert json.loads((run / "artifacts" / "buffer.json").read_text()) == buffer  # restored, not retrained
+    assert (run / "artifacts" / "evaluation.json").is_file()
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows if "buffer_size" in r] == [1, 2, 3]
 
 
 def test_evaluate_refuses_a_run_that_is_not_exit(tmp_path):

@@ -27,6 +27,8 @@ from openended.core.config import Config, ConfigError, param
 
 _MAX_CHARS = 200  # longer "expressions" are not answers; also bounds the parser's work
 _MAX_NODES = 64
+_MAX_SCAN = 2000
+_MAX_TRIES = 100_000  # draws before deciding a family is too small for what is asked of it
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ def extract(text: str) -> str | None:
     """The expression an answer gives: after the last ``Answer:``; else the last stretch of the text that
     reads as an arithmetic expression (numbers joined by operators); else the last line with a digit. A
     trailing ``= value`` is dropped, and ×, ÷, x between numbers and the Unicode minus read as * / -."""
+    text = text[-_MAX_SCAN:]  # an answer ends the reply; the patterns are not linear in long texts
     found = _ANSWER.findall(text)
     if found:
         return _clean(found[-1]) or None
@@ -134,6 +137,8 @@ def verify(instance: Instance, text: str) -> Verdict:
     shown = expression if len(expression) <= 60 else expression[:57] + "..."
     if len(expression) > _MAX_CHARS:
         return Verdict(0.0, None, expression, f"The answer {shown} is too long to be an expression.")
+    if not re.fullmatch(r"[\d\s()+\-*/]+", expression):  # no names, calls, 0x/0o/1_5 literals, floats
+        return Verdict(0.0, None, expression, f"The answer {shown} is not an arithmetic expression.")
     try:
         tree = ast.parse(expression, mode="eval")
         if sum(1 for _ in ast.walk(tree)) > _MAX_NODES:
@@ -201,18 +206,27 @@ class Countdown:
         self.cfg = cfg
         held = random.Random(f"countdown-held-out-{cfg.numbers}-{cfg.max_number}-{cfg.uses}")
         seen: dict[str, Instance] = {}
-        while len(seen) < cfg.held_out:
+        for _ in range(_MAX_TRIES):
+            if len(seen) == cfg.held_out:
+                break
             inst = generate(cfg, held)
             seen.setdefault(inst.key, inst)
+        else:
+            raise ConfigError(
+                "domain.held_out",
+                f"found only {len(seen)} distinct instances for {cfg.held_out} held-out ones: the family "
+                "is too small (raise numbers or max_number, or lower held_out)",
+            )
         self.held_out = list(seen.values())
         self._held_keys = set(seen)
         self._rng = random.Random(seed)
 
     def sample(self) -> Instance:
-        while True:
+        for _ in range(_MAX_TRIES):
             inst = generate(self.cfg, self._rng)
             if inst.key not in self._held_keys:
                 return inst
+        raise ConfigError("domain.held_out", "the held-out set covers every instance: none left to train on")
 
     def rng_state(self) -> object:
         return self._rng.getstate()

@@ -28,6 +28,7 @@ from openended.exploratory_iteration.curriculum import Draw, ExItCurriculum
 from openended.exploratory_iteration.diversity import diversity_bonus
 
 CURRICULUM_STATE = "curriculum.json"
+REFERENCE_STATE = "reference.safetensors"
 
 
 def _require() -> tuple[Any, Any]:
@@ -108,22 +109,29 @@ class ExItReward:
         return rewards
 
 
+def apply_bonus(out: dict[str, Any], bonus: np.ndarray) -> dict[str, Any]:
+    """TRL's batch with its advantages multiplied by the bonus coefficients, rollout by rollout."""
+    adv = out["advantages"]
+    if adv.shape[0] != len(bonus):
+        raise RuntimeError(f"{len(bonus)} bonus coefficients for {adv.shape[0]} advantages")
+    coef = adv.new_tensor(np.asarray(bonus, dtype=np.float32)).reshape((-1,) + (1,) * (adv.dim() - 1))
+    return {**out, "advantages": adv * coef}
+
+
 def make_trainer_class(trl: Any) -> Any:
     class ExItGRPOTrainer(trl.GRPOTrainer):
         """``GRPOTrainer`` whose advantages are multiplied by ExIt's diversity bonus when one was computed."""
 
         exit_reward: ExItReward | None = None
+        bonus_batches = 0  # generation batches whose advantages got the bonus (logged)
 
         def _generate_and_score_completions(self, inputs: Any) -> Any:
             out = super()._generate_and_score_completions(inputs)
-            reward, self_bonus = self.exit_reward, None
+            reward = self.exit_reward
             if reward is not None and reward.bonus is not None:
-                self_bonus, reward.bonus = reward.bonus, None
-                adv = out["advantages"]
-                if adv.shape[0] != len(self_bonus):
-                    raise RuntimeError(f"{len(self_bonus)} bonus coefficients for {adv.shape[0]} advantages")
-                coef = adv.new_tensor(self_bonus).reshape((-1,) + (1,) * (adv.dim() - 1))
-                out["advantages"] = adv * coef
+                bonus, reward.bonus = reward.bonus, None
+                out = apply_bonus(out, bonus)
+                self.bonus_batches += 1
             return out
 
     return ExItGRPOTrainer
@@ -155,6 +163,10 @@ def train(run: Run) -> Path:
     resume = _latest_trainer_checkpoint(folder)
     if resume is not None:
         curriculum.load_state(json.loads((resume / CURRICULUM_STATE).read_text()))
+        if int(resume.name.split("-")[1]) >= cfg.steps:
+            # training had ended: the last checkpoint is the policy (resuming a finished trainer would
+            # run one step more)
+            return _finish(run, curriculum, transformers.AutoModelForCausalLM.from_pretrained(resume), base)
     g = cfg.grpo
     batch = g.prompts_per_step * g.group_size
     prompts = CurriculumPrompts(curriculum)
@@ -181,7 +193,8 @@ def train(run: Run) -> Path:
         ignore_data_skip=True,  # the prompts are a stream: nothing to skip on resume
         save_strategy="steps",
         save_steps=cfg.checkpoint_every,
-        save_total_limit=1,
+        # two: the older survives a crash between TRL's save (which prunes) and the curriculum's
+        save_total_limit=2,
         logging_steps=1,
         report_to=[],
         seed=cfg.seed,
@@ -200,14 +213,27 @@ def train(run: Run) -> Path:
         args=args,
         train_dataset=prompts.dataset(),
         processing_class=tokenizer,
-        callbacks=[_callback(transformers, run, curriculum)],
+        callbacks=[callback := _callback(transformers, run, curriculum)],
     )
     trainer.exit_reward = reward
     trainer.remove_callback(transformers.PrinterCallback)
+    callback.trainer = trainer
+    if resume is not None and (resume / REFERENCE_STATE).is_file() and trainer.ref_model is not None:
+        # TRL's checkpoints hold the policy, not the KL reference it last synced
+        from safetensors.torch import load_file
+
+        trainer.ref_model.load_state_dict(load_file(resume / REFERENCE_STATE), strict=False)
     trainer.train(resume_from_checkpoint=str(resume) if resume else None)
+    return _finish(run, curriculum, trainer.model, base)
+
+
+def _finish(run: Run, curriculum: ExItCurriculum, model: Any, base: Path) -> Path:
+    """Save the trained policy (with the base's tokenizer) and the buffer at the end of training."""
+    import transformers
+
     out = run.artifact("policy")
-    trainer.save_model(str(out))
-    tokenizer.save_pretrained(str(out))
+    model.save_pretrained(str(out))
+    transformers.AutoTokenizer.from_pretrained(base, local_files_only=True).save_pretrained(str(out))
     (run.path / "artifacts" / "buffer.json").write_text(
         json.dumps(
             {
@@ -231,6 +257,7 @@ def _callback(transformers: Any, run: Run, curriculum: ExItCurriculum) -> Any:
         def __init__(self) -> None:
             self.since = len(curriculum.groups)
             self.bar: Any = None
+            self.trainer: Any = None  # set once the trainer exists: its KL reference is saved too
 
         def on_train_begin(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
             self.bar = run.progress(int(args.max_steps), initial=int(state.global_step), desc="GRPO steps")
@@ -252,12 +279,33 @@ def _callback(transformers: Any, run: Run, curriculum: ExItCurriculum) -> Any:
                 if k
                 in ("loss", "reward", "reward_std", "frac_reward_zero_std", "kl", "completions/mean_length")
             }
+            if getattr(self.trainer, "bonus_batches", 0):
+                trl_numbers["diversity_bonus_batches"] = float(self.trainer.bonus_batches)
             run.log(int(state.global_step), **curriculum.metrics(self.since), **trl_numbers)
             self.since = len(curriculum.groups)
 
         def on_save(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
             ckpt = Path(args.output_dir) / f"checkpoint-{state.global_step}"
-            if ckpt.is_dir():
-                (ckpt / CURRICULUM_STATE).write_text(json.dumps(curriculum.state()))
+            if not ckpt.is_dir():
+                return
+            ref = getattr(self.trainer, "ref_model", None)
+            if ref is not None:
+                from safetensors.torch import save_file
+
+                save_file(_untied(ref.state_dict()), str(ckpt / REFERENCE_STATE))
+            # written last: a checkpoint counts for resuming only once it holds the curriculum
+            (ckpt / CURRICULUM_STATE).write_text(json.dumps(curriculum.state()))
 
     return ExItCallback()
+
+
+def _untied(state: dict[str, Any]) -> dict[str, Any]:
+    """A CPU state dict safetensors accepts: tensors sharing storage (tied embeddings) kept once."""
+    seen: set[int] = set()
+    out = {}
+    for k, v in state.items():
+        ptr = v.untyped_storage().data_ptr()
+        if ptr not in seen:
+            seen.add(ptr)
+            out[k] = v.detach().contiguous().cpu()
+    return out
