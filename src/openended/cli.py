@@ -10,6 +10,7 @@ import openended
 from openended import systems
 from openended.core.config import ConfigError
 from openended.core.runs import RunError
+from openended.llm.base import LLMError
 
 
 def _print_help(parser: argparse.ArgumentParser) -> int:
@@ -117,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)
-    except (ConfigError, RunError) as err:
+    except (ConfigError, RunError, LLMError) as err:  # LLMError: a missing model or package, a bad spec
         return _fail(f"error: {err}")
     except KeyboardInterrupt:
         return _fail("interrupted")

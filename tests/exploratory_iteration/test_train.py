@@ -107,3 +107,13 @@ def test_evaluate_refuses_a_run_that_is_not_exit(tmp_path):
     assert main(["exit", "evaluate", "--model", str(tmp_path)]) == 2
     assert EvaluateConfig().model == "smollm2-135m"
     assert np.isfinite(EvalConfig().temperature)
+
+
+def test_a_missing_model_is_one_error_line_at_the_cli(tmp_path, capsys):
+    from openended.cli import main
+
+    assert main(["exit", "evaluate", "--model", "gguf:/nonexistent.gguf", "--runs-root", str(tmp_path)]) == 2
+    assert main(["exit", "train", "--model", str(tmp_path / "none"), "--runs-root", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "GGUF model file not found" in err and "transformers checkpoint" in err
+    assert "Traceback" not in err
