@@ -137,13 +137,14 @@ def make_trainer_class(trl: Any) -> Any:
     return ExItGRPOTrainer
 
 
-def _latest_trainer_checkpoint(folder: Path) -> Path | None:
+def _latest_trainer_checkpoint(folder: Path) -> tuple[int, Path] | None:
+    """The newest of TRL's checkpoints that holds the curriculum too, with its step."""
     found = [
         (int(p.name.split("-")[1]), p)
         for p in folder.glob("checkpoint-*")
         if p.name.split("-")[1].isdigit() and (p / CURRICULUM_STATE).is_file()
     ]
-    return max(found)[1] if found else None
+    return max(found) if found else None
 
 
 def train(run: Run) -> Path:
@@ -160,13 +161,16 @@ def train(run: Run) -> Path:
     base = resolve_checkpoint(cfg.model)
     curriculum = ExItCurriculum(cfg)
     folder = run.path / "trainer"
-    resume = _latest_trainer_checkpoint(folder)
-    if resume is not None:
-        curriculum.load_state(json.loads((resume / CURRICULUM_STATE).read_text()))
-        if int(resume.name.split("-")[1]) >= cfg.steps:
+    latest = _latest_trainer_checkpoint(folder)
+    resume = latest[1] if latest else None
+    if latest is not None:
+        step, checkpoint = latest
+        curriculum.load_state(json.loads((checkpoint / CURRICULUM_STATE).read_text()))
+        if step >= cfg.steps:
             # training had ended: the last checkpoint is the policy (resuming a finished trainer would
             # run one step more)
-            return _finish(run, curriculum, transformers.AutoModelForCausalLM.from_pretrained(resume), base)
+            model = transformers.AutoModelForCausalLM.from_pretrained(checkpoint)
+            return _finish(run, curriculum, model, base)
     g = cfg.grpo
     batch = g.prompts_per_step * g.group_size
     prompts = CurriculumPrompts(curriculum)
