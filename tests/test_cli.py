@@ -93,3 +93,42 @@ def test_tour_only_writes_index_linking_reports(tmp_path):
     if planned:  # asking for a system that does not exist yet says so and fails
         assert main(["tour", "--only", planned[0], "--out", str(out)]) == 1
     assert main(["tour", "--only", "nonsense", "--out", str(out)]) == 2
+
+
+def test_bad_input_is_one_line_and_leaves_no_half_made_run(tmp_path, capsys):
+    """A missing data folder (LibriBrain's DataError) is one error line, and the run it would have made is
+    gone; a system's own input errors all derive from core.errors.UserError, which the CLI catches."""
+    runs = tmp_path / "runs"
+    code = main(
+        ["libribrain", "train", "--data-root", str(tmp_path / "absent"), "--runs-root", str(runs),
+         "--name", "r", "--no-report"]
+    )  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and err[0].startswith("openended: error:") and "absent" in err[0]
+    assert not (runs / "r").exists()
+
+
+def test_a_run_that_made_something_is_kept_after_bad_input(tmp_path):
+    """Only a run that produced nothing is removed: one with a checkpoint keeps its directory."""
+    from openended.core.commands import Experiment, execute
+    from openended.core.config import Config
+    from openended.core.errors import UserError
+
+    class _Cfg(Config):
+        pass
+
+    def checkpoint_then_fail(run):  # type: ignore[no-untyped-def]
+        run.save_checkpoint(1, {"x": 1})
+        raise UserError("bad row 3 of data.csv")
+
+    with pytest.raises(UserError):
+        execute(Experiment("t", _Cfg, checkpoint_then_fail), root=tmp_path, name="kept", report=False)
+    assert (tmp_path / "kept" / "checkpoints").is_dir() and any((tmp_path / "kept" / "checkpoints").iterdir())
+
+    def fail(run):  # type: ignore[no-untyped-def]
+        raise UserError("bad row 3 of data.csv")
+
+    with pytest.raises(UserError):
+        execute(Experiment("t", _Cfg, fail), root=tmp_path, name="gone", report=False)
+    assert not (tmp_path / "gone").exists()

@@ -8,9 +8,7 @@ from collections.abc import Sequence
 
 import openended
 from openended import systems
-from openended.core.config import ConfigError
-from openended.core.runs import RunError
-from openended.llm.base import LLMError
+from openended.core.errors import UserError
 
 
 def _print_help(parser: argparse.ArgumentParser) -> int:
@@ -118,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)
-    except (ConfigError, RunError, LLMError) as err:  # LLMError: a missing model or package, a bad spec
+    except UserError as err:  # bad input of any system: one line, no traceback (core.errors)
         return _fail(f"error: {err}")
     except KeyboardInterrupt:
         return _fail("interrupted")

@@ -16,7 +16,7 @@ def test_average_groups_follow_the_competition_order():
     assert [g.tolist() for g in average_groups(labels, 2, drop_remaining=True)] == [[0, 2], [1, 4], [3, 6]]
 
 
-def test_datasets_standardize_with_train_statistics_and_pad_the_end(synthetic_root):
+def test_datasets_standardize_with_train_statistics_and_drop_windows_past_the_end(synthetic_root):
     train = SpeechDataset(synthetic_root, "train")
     val = SpeechDataset(synthetic_root, "validation", stats=train.stats)
     assert val.stats is train.stats and len(train.keys) == SPEC.train_runs
@@ -26,22 +26,67 @@ def test_datasets_standardize_with_train_statistics_and_pad_the_end(synthetic_ro
     assert train.centre_labels[0] == 0 and train.centre_labels.mean() > 0.5
     everything = np.concatenate([np.asarray(r.data) for r in train.recordings], axis=1)
     np.testing.assert_allclose(everything.mean(1), 0, atol=0.02)
-    # a phoneme window that runs past the end of its run is zero-padded, not shorter
+    # a phoneme window that would run past the end of its run is dropped and counted, never padded
     ph = PhonemeDataset(synthetic_root, "validation", tmin=0.0, tmax=2.0, stats=train.stats)
-    last = int(np.argmax(ph.starts))
-    rec = ph.recordings[int(ph.run_index[last])]
-    assert ph.starts[last] + ph.n_times > rec.data.shape[1]
-    xs, _ = ph.batch([last])
-    assert xs.shape == (1, 306, 500) and np.all(xs[0, :, rec.data.shape[1] - ph.starts[last] :] == 0)
-    np.testing.assert_array_equal(xs[0], ph[last][0])
+    full = PhonemeDataset(synthetic_root, "validation", tmin=0.0, tmax=0.1, stats=train.stats)
+    n_run = ph.recordings[0].data.shape[1]
+    late = int(np.sum(full.event_onsets * 250.0 + ph.n_times > n_run))
+    assert late > 0 and ph.dropped == late and len(ph) == len(full) - late
+    assert np.all(ph.starts + ph.n_times <= n_run)
+    xs, _ = ph.batch([len(ph) - 1])
+    np.testing.assert_array_equal(xs[0], ph[len(ph) - 1][0])
+
+
+def test_windows_before_the_first_sample_are_dropped_in_every_task(synthetic_root):
+    """tmin far before the first onsets: the windows that would start before sample 0 are dropped (pnpl
+    clamps them to 0, where they hold data from after their onset)."""
+    sp = SpeechDataset(synthetic_root, "validation", tmin=-0.4, tmax=0.4, stride=25, stats=None)
+    assert sp.dropped == 4 and sp.label_starts[0] == 100  # label windows at 0, 25, 50, 75 lack data
+    assert np.all(sp.starts == sp.label_starts - 100)  # -0.4 s at 250 Hz, the same rule as phonemes
+    ph = PhonemeDataset(synthetic_root, "validation", tmin=-2.5, tmax=-2.0, stats=None)
+    assert ph.dropped > 0 and np.all(ph.starts >= 0)
+    np.testing.assert_array_equal(ph.starts, np.floor(ph.event_onsets * 250 - 625 + 1e-6).astype(int))
+
+
+def test_one_rounding_rule_for_tmin_across_tasks(synthetic_root):
+    """tmin = -0.15 s is -37.5 samples: both tasks start 38 samples before the onset."""
+    sp = SpeechDataset(synthetic_root, "validation", tmin=-0.15, tmax=0.5, stats=None)
+    assert np.all(sp.starts == sp.label_starts - 38)
+    ph = PhonemeDataset(synthetic_root, "validation", tmin=-0.15, tmax=0.5, stats=None)
+    on = np.round(ph.event_onsets * 250).astype(int)
+    exact = np.isclose(ph.event_onsets * 250, on, atol=1e-6)
+    assert exact.any() and np.all(ph.starts[exact] == on[exact] - 38)
+
+
+def test_speech_labels_past_the_last_sample_are_cut(tmp_path):
+    """Events that run past the recording (pnpl's files can hold 10,376 labels for 10,000 samples): no label
+    and no window without data; the labels end at the last sample."""
+    from openended.libribrain.layout import write_run
+
+    key = ("0", "1", "Sherlock1", "1")
+    rng = np.random.default_rng(0)
+    events = [
+        {"kind": "silence", "segment": "", "timemeg": 0.0, "duration": 1.0},
+        {"kind": "word", "segment": "a", "timemeg": 1.0, "duration": 38.0},  # the data end at 40 s
+        {"kind": "silence", "segment": "", "timemeg": 39.0, "duration": 2.5},
+    ]
+    write_run(tmp_path, key, rng.normal(size=(4, 10_000)).astype(np.float32), 250.0, events)
+    ds = SpeechDataset(tmp_path, keys=[key], tmax=0.8)
+    assert len(ds.run_labels[0]) == 10_000
+    assert np.all(ds.starts + ds.n_times <= 10_000) and len(ds) == 10_000 // 200
+    assert ds.labels.shape == (50, 200)
 
 
 def test_resolve_keys_keeps_present_runs_and_names_missing_ones(synthetic_root):
     assert resolve_keys(synthetic_root, "validation") == [("0", "11", "Sherlock1", "2")]
     present, absent = ("0", "1", "Sherlock1", "1"), ("0", "99", "Sherlock1", "1")
-    assert resolve_keys(synthetic_root, keys=[present, absent]) == [present]
     with pytest.raises(DataError, match=r"1 of 2 runs missing .*0/99/Sherlock1/1"):
-        resolve_keys(synthetic_root, keys=[present, absent], require_all=True)
+        resolve_keys(synthetic_root, keys=[present, absent])  # a missing requested run is an error
+    skipped: list = []
+    assert resolve_keys(synthetic_root, keys=[present, absent], missing_runs="skip", skipped=skipped) == [
+        present
+    ]
+    assert skipped == [absent]
     with pytest.raises(DataError, match="1 of 1 runs missing"):
         resolve_keys(synthetic_root, keys=[absent])  # never all of them
     with pytest.raises(ValueError, match="exactly one"):

@@ -69,3 +69,34 @@ def test_malformed_files_are_data_errors(tmp_path):
     not_meg.write_text("not HDF5")
     with pytest.raises(DataError, match="not a LibriBrain MEG file"):
         read_meg(not_meg)
+
+
+def _tsv(tmp_path, rows):
+    path = tmp_path / "events.tsv"
+    path.write_text("kind\tsegment\ttimemeg\tduration\n" + "".join("\t".join(r) + "\n" for r in rows))
+    return path
+
+
+@pytest.mark.parametrize("bad", ["1,25", "abc", "inf", ""])
+def test_an_unreadable_onset_is_an_error_naming_file_line_and_column(tmp_path, bad):
+    path = _tsv(
+        tmp_path, [("word", "a", "0.5", "0.2"), ("word", "b", bad, "0.2"), ("word", "c", "1.5", "0.2")]
+    )
+    with pytest.raises(DataError) as err:
+        read_events(path)
+    assert str(path) in str(err.value) and "line 3" in str(err.value) and "'timemeg'" in str(err.value)
+
+
+def test_bad_rows_are_skipped_only_when_asked_and_then_counted(tmp_path):
+    path = _tsv(
+        tmp_path, [("word", "a", "0.5", "0.2"), ("word", "b", "1,0", "0.2"), ("word", "c", "1.5", "x")]
+    )
+    skipped: list[str] = []
+    events = read_events(path, bad_rows="skip", skipped=skipped)
+    assert [e.segment for e in events] == ["a"]
+    assert len(skipped) == 2 and "line 3" in skipped[0] and "'duration'" in skipped[1]
+
+
+def test_a_missing_duration_is_allowed_and_nan(tmp_path):
+    path = _tsv(tmp_path, [("silence", "", "0.5", "n/a"), ("word", "a", "1.0", "")])
+    assert all(math.isnan(e.duration) for e in read_events(path))

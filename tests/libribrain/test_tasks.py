@@ -11,8 +11,12 @@ from openended.libribrain.layout import Event
 def test_window_rule_truncates_and_is_half_open():
     assert T.window_length(0.0, 0.5, 250.0) == 125  # MNE's inclusive Epochs would give 126
     assert T.window_length(0.0, 0.8, 250.0) == 200
-    assert T.window_start(0.05, -0.1, 250.0) == 0  # clamped at the start of the run
+    assert T.window_start(0.05, -0.1, 250.0) == -13  # before the run: such a window is dropped
     assert T.window_start(1.0, -0.1, 250.0) == 225
+    assert T.window_start(0.7, 0.1, 250.0) == 200  # (0.7 + 0.1) · 250 is 199.99999999999997 in floating point
+    assert T.window_start(1.0, -0.15, 250.0) == 212  # 250 - 37.5, floored
+    assert T.inside(np.array([-1, 0, 75]), 25, 100).tolist() == [False, True, True]
+    assert T.inside(np.array([76]), 25, 100).tolist() == [False]
     with pytest.raises(ValueError):
         T.window_length(0.5, 0.5, 250.0)
 

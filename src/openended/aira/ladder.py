@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from openended.aira.task import Prepared, Task, class_labels
+from openended.core.errors import UserError
 from openended.core.paths import cache_dir
 
 if TYPE_CHECKING:
@@ -276,7 +277,7 @@ def user_ladders() -> dict[str, Any]:
         return {"tasks": {}}
 
 
-class LadderError(ValueError):
+class LadderError(UserError, ValueError):
     """A ladder file that cannot be used; the message names it."""
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 from collections.abc import Callable
 from contextlib import suppress
@@ -15,8 +16,9 @@ from typing import Any
 import yaml
 
 from openended.core.config import Config, ConfigError, add_arguments, overrides_from_args, resolve, to_dict
+from openended.core.errors import UserError
 from openended.core.report import Report, write_run_report
-from openended.core.runs import Run, RunError, read_meta
+from openended.core.runs import CONFIG, METRICS, RUN_META, Run, RunError, read_meta
 
 
 @dataclass(frozen=True)
@@ -61,15 +63,25 @@ def execute(
     report: bool = True,
 ) -> Path:
     """Run (or resume) ``exp`` in a run directory, write its report, and return the directory."""
+    fresh = False
     if resume is not None:
         run = Run.resume(resume, exp.system, exp.config_cls, tensorboard=tensorboard)
     else:
+        fresh = name is None or not (Path(root) / name).exists()
         run = Run.create(
             exp.system, config or exp.config_cls(), root=root, name=name, tensorboard=tensorboard
         )
     try:
         with run:
             exp.main(run)
+    except UserError:
+        if fresh and _made_nothing(run.path):  # bad input met before any result: leave no half-made run
+            shutil.rmtree(run.path, ignore_errors=True)
+            raise
+        if report:
+            with suppress(Exception):
+                write_run_report(run.path, exp.sections)
+        raise
     except BaseException:
         if report:  # a failed run's curves are what one wants to look at; the original error wins
             with suppress(Exception):
@@ -78,6 +90,15 @@ def execute(
     if report:
         write_run_report(run.path, exp.sections)
     return run.path
+
+
+def _made_nothing(path: Path) -> bool:
+    """True when a run directory holds only what :meth:`Run.create` and a few metric rows put there: no
+    checkpoint, no artifact, nothing a system wrote beside them (a model, a trainer's state)."""
+    own = {CONFIG, RUN_META, METRICS, "checkpoints", "artifacts", "tensorboard"}
+    return all(p.name in own for p in path.iterdir()) and not any(
+        any((path / sub).iterdir()) for sub in ("checkpoints", "artifacts") if (path / sub).is_dir()
+    )
 
 
 def run_or_resume(exp: Experiment, config: Config, root: str | Path, name: str, report: bool = True) -> Path:

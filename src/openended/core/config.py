@@ -23,6 +23,8 @@ from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 import yaml
 
+from openended.core.errors import UserError
+
 C = TypeVar("C", bound="Config")
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
@@ -30,7 +32,7 @@ _BOUNDS = {"ge": operator.ge, "gt": operator.gt, "le": operator.le, "lt": operat
 _SYMBOLS = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """An invalid config value; ``field`` is the dotted name of the offending field."""
 
     def __init__(self, field: str, message: str) -> None:

@@ -31,6 +31,7 @@ from tqdm.auto import tqdm
 
 import openended
 from openended.core.config import Config, from_dict, to_dict
+from openended.core.errors import UserError
 from openended.core.serialize import load_tree, save_tree
 
 C = TypeVar("C", bound=Config)
@@ -40,7 +41,7 @@ METRICS = "metrics.jsonl"
 REPORT = "report.html"
 
 
-class RunError(RuntimeError):
+class RunError(UserError, RuntimeError):
     """A run directory that cannot be used as asked (missing, of another system, ...)."""
 
 

@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from openended.core.errors import UserError
+
 FORMATS = ("jsonl", "csv", "parquet", "hf")
 
 
-class InputError(ValueError):
+class InputError(UserError, ValueError):
     """The input cannot be read as asked; the message names the file, line and field."""
 
 

@@ -37,6 +37,14 @@ def _sections(report: Report, run_dir: Path) -> None:
         report.text(
             f"{data['train_runs']} training runs, {data['train_samples']} training windows, "
             f"{data['validation_samples']} validation, {data['test_samples']} test ({data['root']})."
+            + f" Windows dropped for lying partly outside their recording: {data.get('dropped_windows', 0)}."
+            + (
+                f" Skipped on request: {len(data['skipped_runs'])} missing runs "
+                f"({', '.join(data['skipped_runs'][:5])}), "
+                f"{data.get('skipped_rows', 0)} unreadable event rows."
+                if data.get("skipped_runs") or data.get("skipped_rows")
+                else ""
+            )
         )
         if (Path(data["root"]) / "SYNTHETIC.md").is_file():
             report.note(

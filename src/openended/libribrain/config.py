@@ -32,6 +32,12 @@ class LibriBrainConfig(Config):
         None, "folder with the released layout; empty: write a synthetic dataset into the run"
     )
     synthetic: SyntheticConfig = param(default_factory=SyntheticConfig, help="synthetic data (no data_root)")
+    missing_runs: Literal["error", "skip"] = param(
+        "error", "a requested run absent under data_root: an error, or skip it (counted and logged)"
+    )
+    bad_rows: Literal["error", "skip"] = param(
+        "error", "an events row whose onset or duration is unreadable: an error, or skip it (counted, logged)"
+    )
     tmin: float = param(0.0, "window start relative to the onset / window position, s")
     tmax: float | None = param(None, "window end, s (default: 0.8 speech, 0.5 phoneme, as the tutorials)")
     stride: int | None = param(

@@ -20,26 +20,33 @@ import numpy as np
 from openended.libribrain import tasks as T
 from openended.libribrain.constants import (
     CLIP,
+    PARTITIONS,
     PREPROCESSING,
     RUN_KEYS,
-    TEST_RUN_KEYS,
-    VALIDATION_RUN_KEYS,
     RunKey,
 )
-from openended.libribrain.layout import DataError, available_runs, events_path, h5_path, read_events, read_meg
+from openended.libribrain.layout import (
+    DataError,
+    available_runs,
+    events_path,
+    h5_path,
+    partition_of,
+    read_events,
+    read_meg,
+    read_partitions,
+)
 from openended.libribrain.standardize import ChannelStats
 
 
-def partition_keys(partition: str) -> list[RunKey]:
-    """The competition's run keys of a partition: validation and test are one Sherlock1 run each."""
-    if partition == "train":
-        held = set(VALIDATION_RUN_KEYS) | set(TEST_RUN_KEYS)
-        return [k for k in RUN_KEYS if k not in held]
-    if partition == "validation":
-        return list(VALIDATION_RUN_KEYS)
-    if partition == "test":
-        return list(TEST_RUN_KEYS)
-    raise ValueError(f"partition must be train, validation or test, got {partition!r}")
+def partition_keys(partition: str, root: str | os.PathLike | None = None) -> list[RunKey]:
+    """The run keys of a partition: those a dataset folder lists in its ``partitions.json`` (a synthetic set,
+    or a subset a user declares), else the competition's."""
+    if partition not in PARTITIONS:
+        raise ValueError(f"partition must be train, validation or test, got {partition!r}")
+    listed = read_partitions(root) if root is not None else None
+    if listed is not None:
+        return listed.get(partition, [])
+    return [k for k in RUN_KEYS if partition_of(k) == partition]
 
 
 def resolve_keys(
@@ -47,25 +54,32 @@ def resolve_keys(
     partition: str | None = None,
     keys: Sequence[Sequence[str]] | None = None,
     preprocessing: str | None = PREPROCESSING,
-    require_all: bool = False,
+    missing_runs: str = "error",
+    skipped: list[RunKey] | None = None,
 ) -> list[RunKey]:
-    """Run keys of a partition or an explicit list, keeping those present under ``root``. Missing runs are
-    an error with ``require_all``; otherwise they are skipped, but never all of them."""
+    """Run keys of a partition or an explicit list that are present under ``root``. A requested run that is
+    missing is an error naming it; with ``missing_runs="skip"`` it is left out and appended to ``skipped``
+    (for the caller to count and log), but never all of them."""
+    if missing_runs not in ("error", "skip"):
+        raise ValueError(f"missing_runs must be 'error' or 'skip', got {missing_runs!r}")
     if (partition is None) == (keys is None):
         raise ValueError("give exactly one of partition or keys")
     wanted: list[RunKey] = (
-        partition_keys(partition)
+        partition_keys(partition, root)
         if partition is not None
         else [(str(k[0]), str(k[1]), str(k[2]), str(k[3])) for k in keys or ()]
     )
     present = available_runs(root, wanted, preprocessing)
     missing = [k for k in wanted if k not in present]
-    if not present or (missing and require_all):
+    if not present or (missing and missing_runs == "error"):
         shown = ", ".join("/".join(k) for k in missing[:5]) + (" …" if len(missing) > 5 else "")
         raise DataError(
             f"{len(missing)} of {len(wanted)} runs missing under {root} ({shown}); "
             "`openended libribrain download` fetches the real data, `make-synthetic` writes a synthetic set"
+            + ("; missing_runs=skip leaves the missing ones out" if present else "")
         )
+    if skipped is not None:
+        skipped.extend(missing)
     return present
 
 
@@ -93,14 +107,20 @@ class MEGDataset:
         clip: float | None = CLIP,
         preprocessing: str | None = PREPROCESSING,
         cache_dir: str | os.PathLike | None = None,
+        missing_runs: str = "error",
+        bad_rows: str = "error",
     ) -> None:
         self.root = Path(root)
-        self.keys = resolve_keys(root, partition, keys, preprocessing)
+        # what was left out on request (missing_runs / bad_rows = "skip"), for the caller to count and log
+        self.skipped_runs: list[RunKey] = []
+        self.skipped_rows: list[str] = []
+        self.keys = resolve_keys(root, partition, keys, preprocessing, missing_runs, self.skipped_runs)
         self.tmin, self.tmax = tmin, tmax
         raw = []
         for key in self.keys:
             data, sfreq = read_meg(h5_path(root, key, preprocessing))
-            raw.append((key, data, sfreq, read_events(events_path(root, key))))
+            events = read_events(events_path(root, key), bad_rows, self.skipped_rows)
+            raw.append((key, data, sfreq, events))
         rates = {r[2] for r in raw}
         if len(rates) != 1:
             raise DataError(f"runs have different sample frequencies: {sorted(rates)}")
@@ -120,6 +140,12 @@ class MEGDataset:
         self.run_index = np.zeros(0, np.int64)
         self.starts = np.zeros(0, np.int64)
         self._collect()
+        # no window without data (tasks): drop, and count, those not wholly inside their recording
+        lengths = np.array([rec.data.shape[1] for rec in self.recordings], dtype=np.int64)
+        keep = T.inside(self.starts, self.n_times, lengths[self.run_index])
+        self.dropped = int(len(keep) - keep.sum())
+        if self.dropped:
+            self._select(keep)
         if len(self.starts) == 0:
             raise DataError(f"no samples in runs {self.keys}")
 
@@ -143,6 +169,10 @@ class MEGDataset:
     def _collect(self) -> None:
         raise NotImplementedError
 
+    def _select(self, keep: np.ndarray) -> None:
+        """Keep only the samples where ``keep``; subclasses filter their own per-sample arrays too."""
+        self.run_index, self.starts = self.run_index[keep], self.starts[keep]
+
     def label(self, i: int) -> np.ndarray | int:
         raise NotImplementedError
 
@@ -154,15 +184,12 @@ class MEGDataset:
         return len(self.starts)
 
     def _slice(self, i: int) -> np.ndarray:
-        """The stored samples of window ``i`` (shorter than ``n_times`` at the end of a run)."""
+        """The stored samples of window ``i`` (always whole: windows outside a run were dropped)."""
         s = int(self.starts[i])
         return self.recordings[int(self.run_index[i])].data[:, s : s + self.n_times]
 
     def window(self, i: int) -> np.ndarray:
-        x = self._slice(i)
-        if x.shape[1] < self.n_times:  # past the end of the run: zero-pad (see tasks)
-            x = np.pad(x, ((0, 0), (0, self.n_times - x.shape[1])))
-        return np.array(x, dtype=np.float32)
+        return np.array(self._slice(i), dtype=np.float32)
 
     def __getitem__(self, i: int) -> tuple[np.ndarray, np.ndarray | int]:
         if not -len(self) <= i < len(self):
@@ -175,9 +202,7 @@ class MEGDataset:
         indices = np.asarray(indices, dtype=np.int64)
         x = np.empty((len(indices), self.recordings[0].data.shape[0], self.n_times), np.float32)
         for j, i in enumerate(indices):
-            w = self._slice(int(i))
-            x[j, :, : w.shape[1]] = w
-            x[j, :, w.shape[1] :] = 0.0
+            x[j] = self._slice(int(i))
         return x, self.labels[indices]
 
     @property
@@ -213,6 +238,7 @@ class SpeechDataset(MEGDataset):
             labels = T.speech_labels(rec.events, rec.sfreq)
             if labels is None:
                 labels = np.zeros(0, np.int8)
+            labels = labels[: rec.data.shape[1]]  # labels past the last sample have no data
             self.run_labels.append(labels)
             if self.jitter > 0:
                 s = T.oversampled_window_starts(labels, self.n_times, self.jitter)
@@ -223,8 +249,7 @@ class SpeechDataset(MEGDataset):
             starts.append(s)
         self.label_starts = np.concatenate(starts) if starts else np.zeros(0, np.int64)
         self.run_index = np.concatenate(runs).astype(np.int64) if runs else np.zeros(0, np.int64)
-        shift = int(self.tmin * self.sfreq)
-        self.starts = np.maximum(self.label_starts + shift, 0)
+        self.starts = T.shifted_starts(self.label_starts, self.tmin, self.sfreq)
         n = self.n_times
         self._labels = (
             np.stack(
@@ -236,6 +261,10 @@ class SpeechDataset(MEGDataset):
             if len(self.label_starts)
             else np.zeros((0, n), np.int8)
         )
+
+    def _select(self, keep: np.ndarray) -> None:
+        super()._select(keep)
+        self.label_starts, self._labels = self.label_starts[keep], self._labels[keep]
 
     def label(self, i: int) -> np.ndarray:
         return self._labels[i]
@@ -257,13 +286,17 @@ class PhonemeDataset(MEGDataset):
         for r, rec in enumerate(self.recordings):
             on, lab = T.phoneme_samples(rec.events)
             runs.append(np.full(len(on), r))
-            starts.append(np.array([T.window_start(o, self.tmin, rec.sfreq) for o in on], dtype=np.int64))
+            starts.append(T.window_starts(on, self.tmin, rec.sfreq))
             labels.append(lab)
             onsets.append(on)
         self.run_index = np.concatenate(runs).astype(np.int64)
         self.starts = np.concatenate(starts)
         self._labels = np.concatenate(labels)
         self.event_onsets = np.concatenate(onsets)
+
+    def _select(self, keep: np.ndarray) -> None:
+        super()._select(keep)
+        self._labels, self.event_onsets = self._labels[keep], self.event_onsets[keep]
 
     def label(self, i: int) -> int:
         return int(self._labels[i])

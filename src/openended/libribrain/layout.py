@@ -16,6 +16,7 @@ cannot when the hub is unreachable or ``huggingface_hub`` is missing.
 from __future__ import annotations
 
 import csv
+import json
 import math
 import os
 from collections.abc import Iterable
@@ -24,13 +25,15 @@ from pathlib import Path
 
 import numpy as np
 
-from openended.libribrain.constants import PREPROCESSING, RunKey
+from openended.core.errors import UserError
+from openended.libribrain.constants import PREPROCESSING, TEST_RUN_KEYS, VALIDATION_RUN_KEYS, RunKey
 
 HUB_REPOS = ("pnpl/LibriBrain", "pnpl/LibriBrain-Competition-2025")  # the released dataset, then its fallback
+PARTITIONS_FILE = "partitions.json"  # a dataset folder's own run list per partition (optional)
 EVENT_COLUMNS = ("kind", "segment", "timemeg", "duration", "sentenceidx", "wordidx")
 
 
-class DataError(RuntimeError):
+class DataError(UserError, RuntimeError):
     """Missing or malformed LibriBrain files."""
 
 
@@ -64,6 +67,31 @@ def sample_frequency(path: str | os.PathLike) -> float:
         return float(f.attrs["sample_frequency"])
 
 
+def partition_of(key: RunKey) -> str:
+    """The competition partition of a run key (validation and test are one Sherlock1 run each)."""
+    return "validation" if key in VALIDATION_RUN_KEYS else "test" if key in TEST_RUN_KEYS else "train"
+
+
+def read_partitions(root: str | os.PathLike) -> dict[str, list[RunKey]] | None:
+    """``root/partitions.json`` as ``{partition: [run key, ...]}``, or ``None`` where there is none."""
+    path = Path(root) / PARTITIONS_FILE
+    if not path.is_file():
+        return None
+    try:
+        table = json.loads(path.read_text())
+        return {p: [(str(k[0]), str(k[1]), str(k[2]), str(k[3])) for k in keys] for p, keys in table.items()}
+    except (ValueError, TypeError, IndexError, AttributeError) as err:
+        raise DataError(
+            f"{path}: expected {{partition: [[subject, session, task, run], ...]}} ({err})"
+        ) from err
+
+
+def write_partitions(root: str | os.PathLike, table: dict[str, list[RunKey]]) -> Path:
+    path = Path(root) / PARTITIONS_FILE
+    path.write_text(json.dumps({p: [list(k) for k in keys] for p, keys in table.items()}, indent=1) + "\n")
+    return path
+
+
 def read_meg(path: str | os.PathLike) -> tuple[np.ndarray, float]:
     """The whole ``data`` array of a run (channels × samples, float32) and its sample frequency."""
     import h5py
@@ -94,27 +122,58 @@ class Event:
     duration: float  # s; nan if missing
 
 
-def read_events(path: str | os.PathLike) -> list[Event]:
-    """The rows of an events TSV, in file order."""
+MISSING = ("", "n/a", "N/A", "NaN", "nan")  # what pandas (and so pnpl) reads as a missing number
+
+
+def read_events(
+    path: str | os.PathLike, bad_rows: str = "error", skipped: list[str] | None = None
+) -> list[Event]:
+    """The rows of an events TSV, in file order.
+
+    A ``timemeg`` that is missing or not a number (text, a decimal comma) makes the row unusable: an error
+    naming the file, line, column and value, or with ``bad_rows="skip"`` a skipped row whose description is
+    appended to ``skipped`` for the caller to count and log. A ``duration`` may be missing (``nan``: the
+    tasks then give the event no span); one that is present must be a number."""
+    if bad_rows not in ("error", "skip"):
+        raise ValueError(f"bad_rows must be 'error' or 'skip', got {bad_rows!r}")
+    events: list[Event] = []
     try:
         with open(path, newline="") as f:
             reader = csv.DictReader(f, delimiter="\t")
             missing = {"kind", "segment", "timemeg", "duration"} - set(reader.fieldnames or ())
             if missing:
                 raise DataError(f"{path}: events TSV lacks column(s) {sorted(missing)}")
-            return [
-                Event(row["kind"], row["segment"], _number(row["timemeg"]), _number(row["duration"]))
-                for row in reader
-            ]
+            for row in reader:
+                line = reader.line_num
+                try:
+                    onset = _number(row["timemeg"], path, line, "timemeg", required=True)
+                    duration = _number(row["duration"], path, line, "duration", required=False)
+                except DataError as err:
+                    if bad_rows == "error":
+                        raise
+                    if skipped is not None:
+                        skipped.append(str(err))
+                    continue
+                events.append(Event(row["kind"] or "", row["segment"] or "", onset, duration))
     except FileNotFoundError as err:
         raise DataError(f"{path}: events file not found") from err
+    except UnicodeDecodeError as err:
+        raise DataError(f"{path}: not a text file ({err})") from err
+    return events
 
 
-def _number(text: str | None) -> float:
-    try:
-        return float(text) if text not in (None, "", "n/a") else math.nan
-    except ValueError:
+def _number(text: str | None, path: str | os.PathLike, line: int, column: str, required: bool) -> float:
+    if text is None or text.strip() in MISSING:
+        if required:
+            raise DataError(f"{path}, line {line}, column {column!r}: missing value")
         return math.nan
+    try:
+        value = float(text)
+    except ValueError:
+        raise DataError(f"{path}, line {line}, column {column!r}: {text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise DataError(f"{path}, line {line}, column {column!r}: {text!r} is not a finite number")
+    return value
 
 
 def write_run(

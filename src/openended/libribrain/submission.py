@@ -21,13 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
+from openended.core.errors import UserError
 from openended.libribrain.constants import PHONEME_CLASSES
 
 SPEECH_HEADER = ("idx", "speech_prob")
 PHONEME_HEADER = ("segment_idx", *(f"phoneme_{k}" for k in range(1, PHONEME_CLASSES + 1)))
 
 
-class SubmissionError(ValueError):
+class SubmissionError(UserError, ValueError):
     """A submission file that the competition would reject; the message names the problem."""
 
 

@@ -1,10 +1,18 @@
 """The two competition tasks as sample lists over runs: which windows exist, where they start, their labels.
 
 **Window rule** (competition, pnpl): a window of ``tmin..tmax`` s has ``int((tmax - tmin) · sfreq)`` samples
-(truncation; 0.5 s at 250 Hz = 125) and starts at ``max(0, int((onset + tmin) · sfreq))``: half-open
+(truncation; 0.5 s at 250 Hz = 125) and starts at ``floor(onset · sfreq + tmin · sfreq)``: half-open
 ``[start, start + n)``. MNE's ``Epochs(tmin, tmax)`` is inclusive of both ends and gives ``n + 1`` samples
-(126); braindecode's windows are half-open like ours. A window running past the end of a run is zero-padded
-(zero = the channel mean after standardization) so that batches stack; pnpl returns it shorter.
+(126); braindecode's windows are half-open like ours. The one rounding rule holds in every task (a speech
+window's onset is its first label sample), so ``tmin = -0.15`` s at 250 Hz is 38 samples before the onset
+everywhere. pnpl computes ``int((onset + tmin) · sfreq)`` in floating point, which lands one sample early
+where the product falls just below a whole number; the rule here adds 1e-6 samples before flooring.
+
+**No window without data**: a window whose span is not wholly inside its recording — it would start before
+the first sample or end after the last — is dropped, in every task, and counted (``dropped`` on a dataset).
+pnpl instead clamps the start at 0 (so that window holds other data than its onset's) and returns a shorter
+window at the end; its speech labels may also run past the data (10,376 labels for 10,000 samples), which
+here are cut at the last sample.
 
 **Speech labels** (one per sample, 1 = speech), from an events TSV with ``silence`` rows: all speech, except
 everything before the first annotated event and every ``silence`` span ``[int(onset·sfreq),
@@ -42,8 +50,28 @@ def window_length(tmin: float, tmax: float, sfreq: float) -> int:
     return int((tmax - tmin) * sfreq)
 
 
+EPS = 1e-6  # samples: floating-point error in onset · sfreq must not floor an exact sample to the one before
+
+
+def window_starts(onsets: np.ndarray | Sequence[float], tmin: float, sfreq: float) -> np.ndarray:
+    """First sample of each window, ``floor(onset · sfreq + tmin · sfreq)``; may lie outside the run."""
+    onsets = np.asarray(onsets, dtype=np.float64)
+    return np.floor(onsets * sfreq + tmin * sfreq + EPS).astype(np.int64)
+
+
 def window_start(onset: float, tmin: float, sfreq: float) -> int:
-    return max(0, int((onset + tmin) * sfreq))
+    return int(window_starts([onset], tmin, sfreq)[0])
+
+
+def shifted_starts(label_starts: np.ndarray, tmin: float, sfreq: float) -> np.ndarray:
+    """Data starts of windows whose onsets are given in samples (speech): the same rule as
+    :func:`window_starts`, without the round trip through seconds."""
+    return np.floor(np.asarray(label_starts, np.float64) + tmin * sfreq + EPS).astype(np.int64)
+
+
+def inside(starts: np.ndarray, n_times: int, n_samples: int | np.ndarray) -> np.ndarray:
+    """Mask of the windows ``[start, start + n_times)`` wholly inside ``[0, n_samples)``."""
+    return (starts >= 0) & (starts + n_times <= n_samples)
 
 
 def speech_labels(events: Sequence[Event], sfreq: float) -> np.ndarray | None:

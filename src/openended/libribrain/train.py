@@ -11,6 +11,7 @@ Checkpoints every epoch (model, optimizer, RNG, early-stopping state), so an int
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from openended.libribrain.synthetic import SyntheticSpec, make_synthetic
 from openended.rl.state import load_module_state, load_optimizer_state, module_state, optimizer_state
 
 EVAL_STRIDE_S = 0.1
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -57,7 +59,12 @@ def data_root(cfg: LibriBrainConfig, run: Run) -> Path:
 
 
 def load_splits(cfg: LibriBrainConfig, root: Path) -> Splits:
-    common: dict[str, Any] = {"tmin": cfg.tmin, "tmax": cfg.window_end}
+    common: dict[str, Any] = {
+        "tmin": cfg.tmin,
+        "tmax": cfg.window_end,
+        "missing_runs": cfg.missing_runs,
+        "bad_rows": cfg.bad_rows,
+    }
     if cfg.task == "speech":
         train: MEGDataset = SpeechDataset(
             root,
@@ -240,6 +247,13 @@ def train(run: Run) -> None:
         trainer.load(saved["trainer"])
         best, best_loss, stale = saved.get("best"), float(saved["best_loss"]), int(saved["stale"])
     if restored is None:
+        sets = [d for d in (splits.train, splits.validation, splits.test) if d is not None]
+        skipped_runs = ["/".join(k) for d in sets for k in d.skipped_runs]
+        skipped_rows = [r for d in sets for r in d.skipped_rows]
+        for line in [f"skipped missing run {k}" for k in skipped_runs] + [
+            f"skipped {r}" for r in skipped_rows
+        ]:
+            log.warning(line)
         run.log(
             start,
             event="data",
@@ -248,6 +262,9 @@ def train(run: Run) -> None:
             train_samples=len(splits.train),
             validation_samples=len(splits.validation),
             test_samples=len(splits.test) if splits.test is not None else 0,
+            skipped_runs=skipped_runs,
+            skipped_rows=len(skipped_rows),
+            dropped_windows=sum(d.dropped for d in sets),
         )
     (run.artifact("channel_stats.json")).write_text(
         json.dumps(splits.train.stats.to_dict() if splits.train.stats else {})

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from openended.core.errors import UserError
 from openended.llm.cache import ResponseCache
 from openended.llm.types import (
     ChoiceScores,
@@ -27,7 +28,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-class LLMError(RuntimeError):
+class LLMError(UserError, RuntimeError):
     """A model could not be loaded or a call failed; the message says what to install, pass or fix."""
 
 

@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from openended.core.errors import UserError
+
 GAMES: tuple[str, ...] = (
     "bigfish",
     "bossfight",
@@ -47,7 +49,7 @@ OBS_SHAPE = (64, 64, 3)
 UNBOUNDED_HIGH = 2**31 - 1
 
 
-class MissingExtra(ImportError):
+class MissingExtra(UserError, ImportError):
     """An optional dependency of ``openended.rl`` is not installed."""
 
 

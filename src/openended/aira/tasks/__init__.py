@@ -19,11 +19,12 @@ from functools import cache
 from pathlib import Path
 
 from openended.aira.task import Task
+from openended.core.errors import UserError
 
 TASKS_ENV = "OPENENDED_AIRA_TASKS"
 
 
-class TaskFileError(ValueError):
+class TaskFileError(UserError, ValueError):
     """A task file that cannot be used; the message names the file (and the line, where there is one)."""
 
 

@@ -7,11 +7,13 @@ import importlib.util
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from openended.core.errors import UserError
+
 if TYPE_CHECKING:
     import pandas as pd
 
 
-class MissingData(RuntimeError):
+class MissingData(UserError, RuntimeError):
     pass
 
 
