@@ -11,21 +11,24 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from openended.libribrain import manifest as M
 from openended.libribrain import tasks as T
+from openended.libribrain import words as W
 from openended.libribrain.constants import (
     CLIP,
-    PARTITIONS,
     PREPROCESSING,
     RUN_KEYS,
     RunKey,
 )
 from openended.libribrain.layout import (
+    PARTITIONS_FILE,
     DataError,
     available_runs,
     events_path,
@@ -37,16 +40,39 @@ from openended.libribrain.layout import (
 )
 from openended.libribrain.standardize import ChannelStats
 
+RELEASES = ("2025", "libribrain100")  # the 2025 competition's 90 runs, or LibriBrain100's 226
 
-def partition_keys(partition: str, root: str | os.PathLike | None = None) -> list[RunKey]:
+
+def partition_keys(
+    partition: str,
+    root: str | os.PathLike | None = None,
+    release: str = "2025",
+    subjects: str | int | Iterable[str | int] | None = "all",
+    corpus: str | Iterable[str] | None = "all",
+) -> list[RunKey]:
     """The run keys of a partition: those a dataset folder lists in its ``partitions.json`` (a synthetic set,
-    or a subset a user declares), else the competition's."""
-    if partition not in PARTITIONS:
-        raise ValueError(f"partition must be train, validation or test, got {partition!r}")
+    or a subset a user declares), else the release's — the 2025 competition's (subject 0, Sherlock1–7) or
+    LibriBrain100's manifest — narrowed to ``subjects`` and ``corpus``."""
+    part = M.normalize_partition(partition)
+    if part is None:
+        raise M.SelectionError("partition must be train, validation or test, got None")
+    if release not in RELEASES:
+        raise M.SelectionError(f"release must be one of {', '.join(RELEASES)}, got {release!r}")
+    subs, corp = set(M.normalize_subjects(subjects)), set(M.normalize_corpus(corpus))
     listed = read_partitions(root) if root is not None else None
     if listed is not None:
-        return listed.get(partition, [])
-    return [k for k in RUN_KEYS if partition_of(k) == partition]
+        base = listed.get(part, [])
+    elif release == "2025":
+        base = [k for k in RUN_KEYS if partition_of(k) == part]
+    else:
+        base = M.select(part, subjects, corpus)
+    keys = [k for k in base if k[0] in subs and M.TASK_TO_CORPUS.get(k[2], "") in corp]
+    if not keys:
+        where = f"{root}/{PARTITIONS_FILE}" if listed is not None else f"the {release} release"
+        raise M.SelectionError(
+            f"no {part} run of {where} matches subjects={sorted(subs, key=int)}, corpus={sorted(corp)}"
+        )
+    return keys
 
 
 def resolve_keys(
@@ -56,16 +82,18 @@ def resolve_keys(
     preprocessing: str | None = PREPROCESSING,
     missing_runs: str = "error",
     skipped: list[RunKey] | None = None,
+    **selectors: Any,
 ) -> list[RunKey]:
-    """Run keys of a partition or an explicit list that are present under ``root``. A requested run that is
-    missing is an error naming it; with ``missing_runs="skip"`` it is left out and appended to ``skipped``
-    (for the caller to count and log), but never all of them."""
+    """Run keys of a partition (:func:`partition_keys` with ``selectors``: release, subjects, corpus) or an
+    explicit list that are present under ``root``. A requested run that is missing is an error naming it;
+    with ``missing_runs="skip"`` it is left out and appended to ``skipped`` (for the caller to count and
+    log), but never all of them."""
     if missing_runs not in ("error", "skip"):
         raise ValueError(f"missing_runs must be 'error' or 'skip', got {missing_runs!r}")
     if (partition is None) == (keys is None):
         raise ValueError("give exactly one of partition or keys")
     wanted: list[RunKey] = (
-        partition_keys(partition, root)
+        partition_keys(partition, root, **selectors)
         if partition is not None
         else [(str(k[0]), str(k[1]), str(k[2]), str(k[3])) for k in keys or ()]
     )
@@ -102,8 +130,12 @@ class MEGDataset:
         *,
         tmin: float = 0.0,
         tmax: float = 0.5,
+        release: str = "2025",
+        subjects: str | int | Iterable[str | int] | None = "all",
+        corpus: str | Iterable[str] | None = "all",
         standardize: bool = True,
-        stats: ChannelStats | None = None,
+        per_subject: bool = True,
+        stats: ChannelStats | Mapping[str, ChannelStats] | None = None,
         clip: float | None = CLIP,
         preprocessing: str | None = PREPROCESSING,
         cache_dir: str | os.PathLike | None = None,
@@ -114,7 +146,10 @@ class MEGDataset:
         # what was left out on request (missing_runs / bad_rows = "skip"), for the caller to count and log
         self.skipped_runs: list[RunKey] = []
         self.skipped_rows: list[str] = []
-        self.keys = resolve_keys(root, partition, keys, preprocessing, missing_runs, self.skipped_runs)
+        self.keys = resolve_keys(
+            root, partition, keys, preprocessing, missing_runs, self.skipped_runs,
+            release=release, subjects=subjects, corpus=corpus,
+        )  # fmt: skip
         self.tmin, self.tmax = tmin, tmax
         raw = []
         for key in self.keys:
@@ -126,14 +161,17 @@ class MEGDataset:
             raise DataError(f"runs have different sample frequencies: {sorted(rates)}")
         self.sfreq = rates.pop()
         self.n_times = T.window_length(tmin, tmax, self.sfreq)
-        # statistics over the whole continuous runs, unless given (pass the training set's to val/test)
-        self.stats = stats
-        if standardize and stats is None:
-            self.stats = ChannelStats.pooled([ChannelStats.of(d) for _, d, _, _ in raw])
+        self.subjects = sorted({k[0] for k in self.keys}, key=int)
+        self.subject_stats: dict[str, ChannelStats] = {}
+        self.stats: ChannelStats | None = None
+        if standardize:
+            self.subject_stats = self._statistics(raw, stats, per_subject)
+            shared = {id(v) for v in self.subject_stats.values()}
+            self.stats = next(iter(self.subject_stats.values())) if len(shared) == 1 else None
         self.recordings = []
         for key, data, sfreq, events in raw:
-            if standardize and self.stats is not None:
-                data = self._standardized(key, data, clip, cache_dir)
+            if standardize:
+                data = self._standardized(key, data, self.subject_stats[key[0]], clip, cache_dir)
             elif clip is not None:
                 data = np.clip(data, -clip, clip)
             self.recordings.append(Recording(key, data, sfreq, events))
@@ -149,19 +187,45 @@ class MEGDataset:
         if len(self.starts) == 0:
             raise DataError(f"no samples in runs {self.keys}")
 
+    @staticmethod
+    def _statistics(
+        raw: list, given: ChannelStats | Mapping[str, ChannelStats] | None, per_subject: bool
+    ) -> dict[str, ChannelStats]:
+        """Channel statistics per subject, over the whole continuous runs. ``given`` (the training set's)
+        wins: one ``ChannelStats`` for every subject, or a mapping per subject, where a subject it lacks (a
+        held-out subject of the broad track) gets statistics from its own runs. Without ``per_subject`` all
+        runs are pooled, as pnpl does."""
+        subjects = sorted({key[0] for key, *_ in raw}, key=int)
+        if isinstance(given, ChannelStats):
+            return dict.fromkeys(subjects, given)
+        given = dict(given or {})
+        if not per_subject and not given:
+            pooled = ChannelStats.pooled([ChannelStats.of(d) for _, d, _, _ in raw])
+            return dict.fromkeys(subjects, pooled)
+        out = {}
+        for s in subjects:
+            out[s] = given.get(s) or ChannelStats.pooled(
+                [ChannelStats.of(d) for k, d, _, _ in raw if k[0] == s]
+            )
+        return out
+
     def _standardized(
-        self, key: RunKey, data: np.ndarray, clip: float | None, cache_dir: str | os.PathLike | None
+        self,
+        key: RunKey,
+        data: np.ndarray,
+        stats: ChannelStats,
+        clip: float | None,
+        cache_dir: str | os.PathLike | None,
     ) -> np.ndarray:
-        assert self.stats is not None
         if cache_dir is None:
-            return self.stats.apply(data, clip, out=data)
+            return stats.apply(data, clip, out=data)
         # memory-mapped cache for data larger than RAM: one .npy per run and statistics
-        digest = hashlib.sha1(self.stats.means.tobytes() + self.stats.stds.tobytes() + str(clip).encode())
+        digest = hashlib.sha1(stats.means.tobytes() + stats.stds.tobytes() + str(clip).encode())
         path = Path(cache_dir) / f"{'_'.join(key)}-{digest.hexdigest()[:12]}.npy"
         if not path.is_file():
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp.npy")
-            np.save(tmp, self.stats.apply(data, clip, out=data))
+            np.save(tmp, stats.apply(data, clip, out=data))
             os.replace(tmp, path)
         return np.load(path, mmap_mode="r")
 
@@ -304,6 +368,61 @@ class PhonemeDataset(MEGDataset):
     @property
     def labels(self) -> np.ndarray:
         return self._labels
+
+
+class WordDataset(MEGDataset):
+    """Word classification over a fixed vocabulary (the 2026 competition's primary one by default), or
+    keyword detection with ``keywords``: one window per word onset (pnpl's defaults ``tmin = 0``, ``tmax =
+    0.5`` s); see :mod:`~openended.libribrain.words` for how a word is matched."""
+
+    def __init__(
+        self,
+        root: str | os.PathLike,
+        partition: str | None = None,
+        keys: Sequence[Sequence[str]] | None = None,
+        *,
+        vocabulary: Sequence[str] = W.PRIMARY_VOCABULARY,
+        keywords: Iterable[str] | None = None,
+        tmin: float = 0.0,
+        tmax: float = 0.5,
+        **kw: Any,
+    ) -> None:
+        self.vocabulary = tuple(vocabulary)
+        self.keywords = tuple(keywords) if keywords is not None else None
+        self.classes = ("other", "keyword") if self.keywords is not None else self.vocabulary
+        super().__init__(root, partition, keys, tmin=tmin, tmax=tmax, **kw)
+
+    def _collect(self) -> None:
+        runs, starts, labels, onsets = [], [], [], []
+        self.out_of_vocabulary = 0
+        for r, rec in enumerate(self.recordings):
+            on, lab, left_out = W.word_samples(rec.events, self.vocabulary, self.keywords)
+            self.out_of_vocabulary += left_out
+            runs.append(np.full(len(on), r))
+            starts.append(T.window_starts(on, self.tmin, rec.sfreq))
+            labels.append(lab)
+            onsets.append(on)
+        self.run_index = np.concatenate(runs).astype(np.int64)
+        self.starts = np.concatenate(starts)
+        self._labels = np.concatenate(labels)
+        self.event_onsets = np.concatenate(onsets)
+
+    def _select(self, keep: np.ndarray) -> None:
+        super()._select(keep)
+        self._labels, self.event_onsets = self._labels[keep], self.event_onsets[keep]
+
+    def label(self, i: int) -> int:
+        return int(self._labels[i])
+
+    @property
+    def labels(self) -> np.ndarray:
+        return self._labels
+
+    @property
+    def sample_subjects(self) -> np.ndarray:
+        """The subject of each sample (per-subject scores of the broad track)."""
+        subjects = np.array([rec.key[0] for rec in self.recordings])
+        return subjects[self.run_index]
 
 
 def average_groups(
