@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -14,6 +15,10 @@ from openended.core.report import Report
 from openended.core.runs import RunError, load_config, read_meta, read_metrics
 from openended.libribrain.config import LibriBrainConfig, SyntheticConfig
 from openended.libribrain.constants import PHONEMES, PUBLISHED
+from openended.libribrain.words import PRIMARY_VOCABULARY
+
+if TYPE_CHECKING:
+    from openended.libribrain.train import Splits, Trainer
 
 
 def _train(run: object) -> None:
@@ -58,31 +63,54 @@ def _sections(report: Report, run_dir: Path) -> None:
     if final:
         report.section("Evaluation (best epoch by validation loss)")
         splits = sorted({k.split("/")[0] for k in final if "/" in k})
+        score = "balanced_accuracy" if cfg["task"] == "word" else "f1_macro"
+        name = "balanced accuracy" if cfg["task"] == "word" else "F1-macro"
         report.table(
             [
                 {
                     "split": s,
                     "n": final.get(f"{s}/n"),
-                    "F1-macro": final.get(f"{s}/f1_macro"),
-                    "naive (majority)": final.get(f"{s}/naive_f1_macro"),
-                    "chance (class prior)": final.get(f"{s}/chance_f1_macro"),
+                    name: final.get(f"{s}/{score}"),
+                    "naive (majority)": final.get(f"{s}/naive_{score}"),
+                    "chance (class prior)": final.get(f"{s}/chance_{score}"),
                     "accuracy": final.get(f"{s}/accuracy"),
+                    "majority accuracy": final.get(f"{s}/naive_accuracy"),
                 }
                 for s in splits
             ],
-            caption="avg rows: averages of same-phoneme trials, as in the holdout",
+            caption="avg rows: averages of same-phoneme trials, as in the holdout"
+            if cfg["task"] == "phoneme"
+            else "balanced accuracy: mean recall over the classes present, the 2026 competition's score"
+            if cfg["task"] == "word"
+            else "",
         )
-        ref = PUBLISHED[cfg["task"]]
-        report.text(
-            "Published holdout F1-macro on the real data, for reference only (not comparable with synthetic "
-            "data): " + ", ".join(f"{k} {v:.3f}" for k, v in ref.items()) + "."
-        )
+        per_subject = {k.rsplit("_", 1)[1]: v for k, v in final.items() if "balanced_accuracy_subject_" in k}
+        if per_subject:
+            report.text(
+                "Held-out subjects (broad track), balanced accuracy: "
+                + ", ".join(f"subject {k}: {v:.3f}" for k, v in per_subject.items())
+                + "."
+            )
+        ref = PUBLISHED.get(cfg["task"])
+        if ref:
+            report.text(
+                f"Published holdout {name} on the real data, for reference only (not comparable with "
+                "synthetic data): " + ", ".join(f"{k} {v:.3f}" for k, v in ref.items()) + "."
+            )
     detail_path = run_dir / "artifacts" / "evaluation.json"
     if detail_path.is_file():
         detail = json.loads(detail_path.read_text())
         name = "test_avg" if "test_avg" in detail else "test" if "test" in detail else "validation"
         conf = np.asarray(detail[name]["confusion"], dtype=float)
-        labels = ["silence", "speech"] if cfg["task"] == "speech" else list(PHONEMES)
+        labels = (
+            ["silence", "speech"]
+            if cfg["task"] == "speech"
+            else list(PHONEMES)
+            if cfg["task"] == "phoneme"
+            else ["other", "keyword"]
+            if cfg.get("keywords")
+            else list(PRIMARY_VOCABULARY)
+        )
         rows_norm = conf / np.maximum(conf.sum(axis=1, keepdims=True), 1)
         report.figure(
             heatmap_figure(
@@ -152,6 +180,8 @@ def _submit(args: argparse.Namespace) -> int:
 
     cfg, splits, trainer, root = _trainer_from_run(Path(args.run_dir))
     out = Path(args.out)
+    if cfg.task == "word":
+        return _submit_words(args, cfg, splits, trainer, out)
     if cfg.task == "speech":
         if args.holdout:
             data, _ = read_meg(args.holdout)
@@ -191,10 +221,62 @@ def _submit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _submit_words(
+    args: argparse.Namespace, cfg: LibriBrainConfig, splits: Splits, trainer: Trainer, out: Path
+) -> int:
+    """2026 submission: the holdout's examples in canonical order (``--holdout-dir``, the track's subjects),
+    each subject standardized with its training statistics where the run has them (else, or with
+    ``--own-stats``, its own), windows cut to the model's length from the word onset; the secondary
+    columns, which are not scored, uniform. Without ``--holdout-dir``: the test runs' word windows with
+    their labels beside (an emulated holdout, for ``evaluate``)."""
+    from openended.libribrain import competition2026 as C
+    from openended.libribrain.layout import DataError
+    from openended.libribrain.standardize import ChannelStats
+
+    if cfg.keyword_list:
+        raise DataError("a 2026 submission needs the vocabulary classifier; this run detects keywords")
+    n = splits.train.n_times
+    uniform = np.full(len(C.SECONDARY_VOCABULARY), 1.0 / len(C.SECONDARY_VOCABULARY))
+    if not args.holdout_dir:
+        test = splits.test or splits.validation
+        primary = trainer.predict(test)
+        C.write_submission(out, np.arange(len(primary)), primary, np.tile(uniform, (len(primary), 1)))
+        C.write_answers(out.with_suffix(".answers.csv"), test.labels)
+        print(f"wrote {out} and its hidden labels {out.with_suffix('.answers.csv')}")
+        return 0
+    if cfg.tmin != 0.0 or n > round(C.WINDOW_SECONDS * splits.train.sfreq):
+        raise DataError(
+            f"holdout windows are {C.WINDOW_SECONDS:g} s from the word onset; this model's windows are "
+            f"{cfg.tmin:g}..{cfg.window_end:g} s"
+        )
+    subjects = C.track_subjects(args.track or cfg.track)
+    parts = []
+    for part in C.iter_holdout(args.holdout_dir, subjects):
+        x = part.windows[:, :, :n]
+        stats = splits.train.subject_stats.get(str(part.subject))
+        if stats is None or args.own_stats:
+            stats = ChannelStats.of(np.concatenate(list(x), axis=1)) if len(x) else stats
+        if stats is not None and len(x):
+            x = np.stack([stats.apply(w) for w in x])
+        parts.append(trainer.predict_array(x) if len(x) else np.zeros((0, len(C.PRIMARY_VOCABULARY))))
+    primary = np.concatenate(parts)
+    C.write_submission(out, np.arange(len(primary)), primary, np.tile(uniform, (len(primary), 1)))
+    print(f"wrote {out}: {len(primary)} examples of subjects {', '.join(map(str, subjects))}")
+    return 0
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     from openended.libribrain import holdout as H
     from openended.libribrain import submission as S
 
+    if args.task == "word":
+        from openended.libribrain import competition2026 as C
+
+        answers = C.read_answers(args.answers)
+        primary = C.read_submission(args.submission, expected=len(answers))
+        score = C.balanced_accuracy(primary, answers)
+        print(json.dumps({"task": "word", "balanced_accuracy": score, "n": len(answers)}))
+        return 0
     labels = H.read_answers(args.answers)
     probs = S.read_submission(args.submission, args.task, expected=len(labels))
     if args.task == "speech":
@@ -230,8 +312,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--holdout",
         metavar="FILE",
-        help="the real holdout (speech .h5 / phoneme .pt); default: emulate it on the test run",
+        help="the real 2025 holdout (speech .h5 / phoneme .pt); default: emulate it on the test run",
     )
+    p.add_argument(
+        "--holdout-dir",
+        metavar="DIR",
+        help="word task: the folder holding COMPETITION_HOLDOUT/ (2026); default: emulate on the test runs",
+    )
+    p.add_argument("--track", choices=["deep", "broad"], help="word task: the track's subjects (the run's)")
     p.add_argument("--out", default="submission.csv")
     p.add_argument(
         "--stride", type=int, default=1, help="speech: evaluate every N time points, interpolate between (1)"
@@ -242,13 +330,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--own-stats",
         action="store_true",
-        help="speech holdout: standardize with its own statistics, as the competition did",
+        help="speech / word holdout: standardize with its own statistics (2025: as the competition did)",
     )
     p.set_defaults(handler=_submit)
     p = sub.add_parser("evaluate", help="validate and score a submission against labels")
     p.add_argument("submission")
-    p.add_argument("--answers", required=True, help="labels CSV (idx,label / segment_idx,phoneme_label)")
-    p.add_argument("--task", choices=["speech", "phoneme"], required=True)
+    p.add_argument(
+        "--answers", required=True, help="labels CSV (idx,label / segment_idx,phoneme_label / index,word)"
+    )
+    p.add_argument("--task", choices=["speech", "phoneme", "word"], required=True)
     p.add_argument("--threshold", type=float, default=0.5, help="speech: probability counted as speech (0.5)")
     p.add_argument(
         "--absent",

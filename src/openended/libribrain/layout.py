@@ -27,6 +27,7 @@ import numpy as np
 
 from openended.core.errors import UserError
 from openended.libribrain.constants import PREPROCESSING, TEST_RUN_KEYS, VALIDATION_RUN_KEYS, RunKey
+from openended.libribrain.manifest import BY_KEY
 
 HUB_REPOS = ("pnpl/LibriBrain", "pnpl/LibriBrain-Competition-2025")  # the released dataset, then its fallback
 PARTITIONS_FILE = "partitions.json"  # a dataset folder's own run list per partition (optional)
@@ -68,7 +69,10 @@ def sample_frequency(path: str | os.PathLike) -> float:
 
 
 def partition_of(key: RunKey) -> str:
-    """The competition partition of a run key (validation and test are one Sherlock1 run each)."""
+    """The partition of a run key: LibriBrain100's (which for subject 0's Sherlock1–7 is the 2025
+    competition's: validation and test are one Sherlock1 run each), else train."""
+    if key in BY_KEY:
+        return BY_KEY[key].partition
     return "validation" if key in VALIDATION_RUN_KEYS else "test" if key in TEST_RUN_KEYS else "train"
 
 

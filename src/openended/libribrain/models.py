@@ -69,11 +69,15 @@ class SEANet(nn.Module):
         return y.squeeze(-1) if self.out == 1 else y
 
 
-def build(task: str, model: str, n_times: int, dropout: float = 0.5) -> nn.Module:
+def build(
+    task: str, model: str, n_times: int, dropout: float = 0.5, classes: int = PHONEME_CLASSES
+) -> nn.Module:
+    """The model of a task: speech gets one logit; phoneme and word classification ``classes`` (the word
+    task's reference model is the phoneme tutorial's, with 50 classes or 2 for keyword detection)."""
     if model == "reference":
-        return SpeechReference(dropout) if task == "speech" else PhonemeReference(n_times)
+        return SpeechReference(dropout) if task == "speech" else PhonemeReference(n_times, classes)
     if model == "seanet":
         if n_times < 50 + 25 * 3:
             raise ValueError(f"seanet needs windows of at least 125 samples, got {n_times}")
-        return SEANet(1 if task == "speech" else PHONEME_CLASSES, dropout)
+        return SEANet(1 if task == "speech" else classes, dropout)
     raise ValueError(f"unknown model {model!r}")

@@ -48,6 +48,7 @@ from openended.libribrain.constants import (
     RunKey,
 )
 from openended.libribrain.layout import partition_of, write_partitions, write_run
+from openended.libribrain.words import PRIMARY_VOCABULARY
 
 
 @dataclass(frozen=True)
@@ -71,15 +72,26 @@ class SyntheticSpec:
     sources: int = 8
     phoneme_skew: float = 0.5
     tail_s: float = 0.2
+    word_gain: float = 0.5
+    vocabulary_rate: float = 0.5
+    word_skew: float = 1.0
+    broad_subjects: int = 0
+    subject_shift: float = 0.5
     keys: tuple[RunKey, ...] = field(default_factory=tuple)
 
     def run_keys(self) -> list[RunKey]:
         """Training runs ``Sherlock1`` sessions 1..n, then the competition's validation and test runs."""
         if self.keys:
             return list(self.keys)
+        broad = [
+            (str(b), str(ses), "Sherlock1", "1")
+            for b in range(1, self.broad_subjects + 1)
+            for ses in (11, 12)
+        ]
         return [("0", str(s), "Sherlock1", "1") for s in range(1, self.train_runs + 1)] + [
             *VALIDATION_RUN_KEYS,
             *TEST_RUN_KEYS,
+            *broad,
         ]
 
 
@@ -101,15 +113,60 @@ def templates(spec: SyntheticSpec, window_s: float = 0.5) -> np.ndarray:
     return out
 
 
+def subject_topographies(spec: SyntheticSpec, subject: str) -> np.ndarray:
+    """``(channels, sources)``: the cortical sources' field patterns at one subject's sensors — shared
+    across subjects up to a perturbation of relative size ``subject_shift`` (head shape and position)."""
+    base = np.random.default_rng([spec.seed, 50]).normal(size=(N_CHANNELS, spec.sources))
+    if subject == "0" or spec.subject_shift == 0:
+        return base
+    own = np.random.default_rng([spec.seed, 50, int(subject)]).normal(size=base.shape)
+    return (base + spec.subject_shift * own) / np.sqrt(1 + spec.subject_shift**2)
+
+
+def word_templates(spec: SyntheticSpec, subject: str = "0", window_s: float = 1.0) -> np.ndarray:
+    """The 50 planted word responses of a subject, ``(50, channels, samples)`` in noise-scale units: each
+    word has one source activation and time course (latency 150-500 ms, 2-8 Hz) for every subject; only the
+    sensor topographies differ between subjects."""
+    rng = np.random.default_rng([spec.seed, 51])
+    n = int(window_s * spec.sfreq)
+    t = np.arange(n) / spec.sfreq
+    topo = subject_topographies(spec, subject)
+    out = np.empty((len(PRIMARY_VOCABULARY), N_CHANNELS, n))
+    for k in range(len(PRIMARY_VOCABULARY)):
+        spatial = topo @ rng.normal(size=spec.sources)
+        spatial /= np.sqrt(np.mean(spatial**2))
+        latency, freq, phase = rng.uniform(0.15, 0.5), rng.uniform(2, 8), rng.uniform(0, 2 * np.pi)
+        wave = np.sin(2 * np.pi * freq * (t - latency) + phase) * np.exp(-((t - latency) ** 2) / (2 * 0.1**2))
+        out[k] = spatial[:, None] * wave[None, :]
+    return out
+
+
+def _word_probs(skew: float) -> np.ndarray:
+    p = 1.0 / np.arange(1, len(PRIMARY_VOCABULARY) + 1) ** skew
+    return p / p.sum()
+
+
 def _phoneme_probs(skew: float) -> np.ndarray:
     p = 1.0 / np.arange(1, len(PHONEMES) + 1) ** skew
     return p / p.sum()
 
 
-def _events(spec: SyntheticSpec, rng: np.random.Generator) -> tuple[list[dict[str, object]], float]:
-    """Events of one run, and the time its last event ends."""
+def _events(
+    spec: SyntheticSpec, rng: np.random.Generator, words_rng: np.random.Generator
+) -> tuple[list[dict[str, object]], float]:
+    """Events of one run, and the time its last event ends. Word identities come from their own stream
+    (``words_rng``), so the timing and phonemes of a run do not depend on the word settings."""
     events: list[dict[str, object]] = []
     probs = _phoneme_probs(spec.phoneme_skew)
+    word_probs = _word_probs(spec.word_skew)
+
+    def word_text(fallback: str) -> str:
+        if words_rng.uniform() >= spec.vocabulary_rate:
+            return fallback
+        text = PRIMARY_VOCABULARY[int(words_rng.choice(len(word_probs), p=word_probs))].replace("\u2019", "'")
+        u = words_rng.uniform()  # spellings a transcript has: capitalised, with punctuation
+        return text.capitalize() if u < 0.1 else text + "," if u < 0.15 else text
+
     t = rng.uniform(*spec.lead_in_s)
     end_of_speech = spec.run_s - spec.tail_s - spec.pause_s[1]
     # an early one-phoneme word, then silence until the lead-in ends: its window start clamps at 0 if tmin < 0
@@ -144,7 +201,7 @@ def _events(spec: SyntheticSpec, rng: np.random.Generator) -> tuple[list[dict[st
             n = rng.integers(spec.phonemes_per_word[0], spec.phonemes_per_word[1] + 1)
             durations = rng.uniform(*spec.phoneme_s, size=n)
             events.append(
-                {"kind": "word", "segment": f"w{rng.integers(1000)}", "timemeg": round(t, 4),
+                {"kind": "word", "segment": word_text(f"w{rng.integers(1000)}"), "timemeg": round(t, 4),
                  "duration": round(float(durations.sum()), 4), "sentenceidx": sentence, "wordidx": word}
             )  # fmt: skip
             for j, d in enumerate(durations):
@@ -198,12 +255,15 @@ def synthesize_run(spec: SyntheticSpec, key: RunKey) -> tuple[np.ndarray, list[d
     from openended.libribrain.layout import Event
     from openended.libribrain.tasks import speech_labels
 
-    rng = np.random.default_rng([spec.seed, zlib.crc32("/".join(key).encode())])
-    events, last = _events(spec, rng)
+    run_seed = zlib.crc32("/".join(key).encode())
+    rng = np.random.default_rng([spec.seed, run_seed])
+    events, last = _events(spec, rng, np.random.default_rng([spec.seed, run_seed, 1]))
     n = round((last + spec.tail_s) * spec.sfreq)
+    subject = key[0]
+    # sensor gains and offsets: one per subject (subject 0 keeps the stream of the single-subject sets)
     sensors_rng = np.random.default_rng(
-        [spec.seed, 306]
-    )  # sensor gains and offsets: one subject, one scanner
+        [spec.seed, 306] if subject == "0" else [spec.seed, 306, int(subject)]
+    )
     scale = spec.noise_scale * sensors_rng.lognormal(0.0, 0.5, size=N_CHANNELS).astype(np.float32)
     offset = sensors_rng.normal(0.0, 2.0, size=N_CHANNELS).astype(np.float32)
     data = _ar_noise(rng, (N_CHANNELS, n), spec.ar)
@@ -231,6 +291,19 @@ def synthesize_run(spec: SyntheticSpec, key: RunKey) -> tuple[np.ndarray, list[d
         s = int(float(e["timemeg"]) * spec.sfreq)  # type: ignore[arg-type]
         m = min(width, n - s)
         data[:, s : s + m] += spec.phoneme_gain * tpl[PHONEMES.index(cls), :, :m]
+    # words of the vocabulary: the word's response (this subject's topography) at its onset
+    if spec.word_gain > 0:
+        from openended.libribrain.words import normalize_word
+
+        index = {w: i for i, w in enumerate(PRIMARY_VOCABULARY)}
+        wtpl = word_templates(spec, subject)
+        for e in events:
+            k = index.get(normalize_word(str(e["segment"]))) if e["kind"] == "word" else None
+            if k is None:
+                continue
+            s = int(float(e["timemeg"]) * spec.sfreq)  # type: ignore[arg-type]
+            m = min(wtpl.shape[2], n - s)
+            data[:, s : s + m] += spec.word_gain * wtpl[k, :, :m]
     data = data * scale[:, None] + offset[:, None]
     return data.astype(np.float32), events
 

@@ -20,14 +20,26 @@ import numpy as np
 import torch
 from torch import nn
 
+from openended.core.config import ConfigError
 from openended.core.runs import Run
+from openended.libribrain import manifest as M
+from openended.libribrain.competition2026 import balanced_accuracy
 from openended.libribrain.config import LibriBrainConfig
 from openended.libribrain.constants import PHONEME_CLASSES
-from openended.libribrain.dataset import AveragedDataset, MEGDataset, PhonemeDataset, SpeechDataset
+from openended.libribrain.dataset import (
+    AveragedDataset,
+    MEGDataset,
+    PhonemeDataset,
+    SpeechDataset,
+    WordDataset,
+    partition_keys,
+)
+from openended.libribrain.layout import available_runs, read_partitions
 from openended.libribrain.models import build
 from openended.libribrain.standardize import instance_normalize
 from openended.libribrain.submission import f1_per_class
 from openended.libribrain.synthetic import SyntheticSpec, make_synthetic
+from openended.libribrain.words import PRIMARY_VOCABULARY
 from openended.rl.state import load_module_state, load_optimizer_state, module_state, optimizer_state
 
 EVAL_STRIDE_S = 0.1
@@ -41,21 +53,37 @@ class Splits:
     test: MEGDataset | None
 
 
+BROAD_SYNTHETIC_SUBJECTS = 4  # the synthetic set's broad subjects when the broad track is asked for
+
+
 def data_root(cfg: LibriBrainConfig, run: Run) -> Path:
     if cfg.data_root:
         return Path(cfg.data_root)
     root = run.path / "data"
     if not (root / "SYNTHETIC.md").is_file():
         s = cfg.synthetic
+        broad = s.broad_subjects
+        if broad is None:
+            broad = BROAD_SYNTHETIC_SUBJECTS if cfg.task == "word" and cfg.track == "broad" else 0
         spec = SyntheticSpec(
             train_runs=s.train_runs,
             run_s=s.run_s,
             seed=s.seed,
             phoneme_gain=s.phoneme_gain,
             speech_gain=s.speech_gain,
+            word_gain=s.word_gain,
+            broad_subjects=broad,
         )
         make_synthetic(root, spec)
     return root
+
+
+def n_classes(cfg: LibriBrainConfig) -> int:
+    if cfg.task == "speech":
+        return 2
+    if cfg.task == "phoneme":
+        return PHONEME_CLASSES
+    return 2 if cfg.keyword_list else len(PRIMARY_VOCABULARY)
 
 
 def load_splits(cfg: LibriBrainConfig, root: Path) -> Splits:
@@ -76,10 +104,48 @@ def load_splits(cfg: LibriBrainConfig, root: Path) -> Splits:
         stride = max(1, int(EVAL_STRIDE_S * train.sfreq))
         val: MEGDataset = SpeechDataset(root, "validation", stride=stride, stats=train.stats, **common)
         test = _optional(lambda: SpeechDataset(root, "test", stride=stride, stats=train.stats, **common))
-    else:
+    elif cfg.task == "phoneme":
         train = PhonemeDataset(root, "train", **common)
         val = PhonemeDataset(root, "validation", stats=train.stats, **common)
         test = _optional(lambda: PhonemeDataset(root, "test", stats=train.stats, **common))
+    else:
+        return word_splits(cfg, root, common)
+    return Splits(train, val, test)
+
+
+def word_splits(cfg: LibriBrainConfig, root: Path, common: dict[str, Any]) -> Splits:
+    """Deep track: subject 0's LibriBrain100 partitions. Broad track: the broad subjects present under
+    ``root`` are split into held-in and the last ``held_out_subjects`` held-out ones; training takes subject
+    0's training runs and each held-in subject's session 12, validation their session 11 (a session the
+    model has not seen, of a subject it has), test every run of the held-out subjects, each standardized
+    with its own statistics (they have no training runs)."""
+    kw: dict[str, Any] = {**common, "keywords": cfg.keyword_list, "release": "libribrain100"}
+    kw["corpus"] = cfg.corpus
+    if cfg.track == "deep":
+        train = WordDataset(root, "train", subjects="deep", **kw)
+        val = WordDataset(root, "validation", subjects="deep", stats=train.subject_stats, **kw)
+        test = _optional(lambda: WordDataset(root, "test", subjects="deep", stats=train.subject_stats, **kw))
+        return Splits(train, val, test)
+    listed = read_partitions(root)
+    candidates = [k for keys in listed.values() for k in keys] if listed is not None else list(M.RUN_KEYS)
+    present = available_runs(root, [k for k in candidates if k[0] != M.DEEP_SUBJECT])
+    broad = sorted({k[0] for k in present}, key=int)
+    if len(broad) <= cfg.held_out_subjects:
+        raise ConfigError(
+            "held_out_subjects",
+            f"the broad track needs more subjects than the {cfg.held_out_subjects} held out; "
+            f"{root} has {len(broad)} ({', '.join(broad) or 'none'})",
+        )
+    held_in, held_out = broad[: -cfg.held_out_subjects], broad[-cfg.held_out_subjects :]
+    deep_train = partition_keys("train", root, "libribrain100", subjects="deep", corpus=cfg.corpus)
+    train_keys = deep_train + [k for k in present if k[0] in held_in and M.BY_KEY[k].partition == "test"]
+    val_keys = [k for k in present if k[0] in held_in and M.BY_KEY[k].partition == "validation"]
+    test_keys = [k for k in present if k[0] in held_out]
+    kw.pop("release")
+    kw.pop("corpus")
+    train = WordDataset(root, keys=train_keys, **kw)
+    val = WordDataset(root, keys=val_keys, stats=train.subject_stats, **kw)
+    test = WordDataset(root, keys=test_keys, stats=train.subject_stats, **kw)
     return Splits(train, val, test)
 
 
@@ -108,7 +174,8 @@ class Trainer:
         self.device = torch.device(
             ("cuda" if torch.cuda.is_available() else "cpu") if cfg.device == "auto" else cfg.device
         )
-        self.model = build(cfg.task, cfg.model, splits.train.n_times, cfg.dropout).to(self.device)
+        self.model = build(cfg.task, cfg.model, splits.train.n_times, cfg.dropout, n_classes(cfg))
+        self.model.to(self.device)
         if cfg.task == "speech":
             self.opt: torch.optim.Optimizer = torch.optim.AdamW(
                 self.model.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay
@@ -188,22 +255,30 @@ class Trainer:
             pred = (probs >= cfg.threshold).astype(np.int64)
             p1 = np.clip(probs, 1e-7, 1 - 1e-7)
             loss = float(-np.mean(y * np.log(p1) + (1 - y) * np.log(1 - p1)))
-            n_classes = 2
         else:
             pred = probs.argmax(axis=1)
             loss = float(-np.mean(np.log(np.clip(probs[np.arange(len(y)), y], 1e-12, None))))
-            n_classes = PHONEME_CLASSES
-        f1, present = f1_per_class(y, pred, n_classes)
+        k = n_classes(cfg)
+        f1, present = f1_per_class(y, pred, k)
+        extra = {}
+        if cfg.task == "word":  # the 2026 competition's score, overall and per subject
+            extra[f"{prefix}/balanced_accuracy"] = balanced_accuracy(np.eye(k)[pred], y)
+            subjects = getattr(ds, "sample_subjects", None)
+            if subjects is not None and len(set(subjects)) > 1:
+                for sub in sorted(set(subjects), key=int):
+                    m = subjects == sub
+                    extra[f"{prefix}/balanced_accuracy_subject_{sub}"] = balanced_accuracy(
+                        np.eye(k)[pred[m]], y[m]
+                    )
         return {
+            **extra,
             f"{prefix}/loss": loss,
             f"{prefix}/f1_macro": float(f1.mean()),
             f"{prefix}/f1_macro_present": float(f1[present].mean()) if present.any() else float("nan"),
             f"{prefix}/accuracy": float(np.mean(pred == y)),
             f"{prefix}/n": len(y),
             "_per_class": f1,
-            "_confusion": np.bincount(y * n_classes + pred, minlength=n_classes**2).reshape(
-                n_classes, n_classes
-            ),
+            "_confusion": np.bincount(y * k + pred, minlength=k**2).reshape(k, k),
         }
 
     # -- checkpoints ---------------------------------------------------------------------------
@@ -225,14 +300,17 @@ class Trainer:
 
 
 def baselines(y: np.ndarray, n_classes: int, seed: int = 0) -> dict[str, float]:
-    """F1-macro of the naive (majority class) and chance (class-prior random) predictors on labels ``y``."""
+    """Scores of the naive (majority class) and chance (class-prior random) predictors on labels ``y``:
+    F1-macro, accuracy and balanced accuracy (under which both are 1 / the classes present)."""
     majority = np.full_like(y, np.bincount(y, minlength=n_classes).argmax())
     prior = np.bincount(y, minlength=n_classes) / len(y)
     chance = np.random.default_rng(seed).choice(n_classes, size=len(y), p=prior)
-    return {
-        "naive": float(f1_per_class(y, majority, n_classes)[0].mean()),
-        "chance": float(f1_per_class(y, chance, n_classes)[0].mean()),
-    }
+    out = {}
+    for name, pred in (("naive", majority), ("chance", chance)):
+        out[f"{name}_f1_macro"] = float(f1_per_class(y, pred, n_classes)[0].mean())
+        out[f"{name}_accuracy"] = float(np.mean(pred == y))
+        out[f"{name}_balanced_accuracy"] = balanced_accuracy(np.eye(n_classes)[pred], y)
+    return out
 
 
 def train(run: Run) -> None:
@@ -267,7 +345,7 @@ def train(run: Run) -> None:
             dropped_windows=sum(d.dropped for d in sets),
         )
     (run.artifact("channel_stats.json")).write_text(
-        json.dumps(splits.train.stats.to_dict() if splits.train.stats else {})
+        json.dumps({sub: st.to_dict() for sub, st in splits.train.subject_stats.items()})
     )
     val_sets: list[tuple[str, Any]] = [("validation", splits.validation)]
     if cfg.task == "phoneme" and cfg.eval_group > 1:
@@ -304,7 +382,7 @@ def train(run: Run) -> None:
 
 def finish(run: Run, trainer: Trainer, splits: Splits, val_sets: list[tuple[str, Any]]) -> None:
     cfg = trainer.cfg
-    n_classes = 2 if cfg.task == "speech" else PHONEME_CLASSES
+    k = n_classes(cfg)
     sets = list(val_sets)
     if splits.test is not None:
         sets.append(("test", splits.test))
@@ -315,9 +393,9 @@ def finish(run: Run, trainer: Trainer, splits: Splits, val_sets: list[tuple[str,
     for name, ds in sets:
         result = trainer.evaluate(ds, name)
         y = targets(ds, cfg.task)
-        base = baselines(np.asarray(y), n_classes, cfg.seed)
-        final.update({k: v for k, v in result.items() if not k.startswith("_")})
-        final.update({f"{name}/{k}_f1_macro": v for k, v in base.items()})
+        base = baselines(np.asarray(y), k, cfg.seed)
+        final.update({key: v for key, v in result.items() if not key.startswith("_")})
+        final.update({f"{name}/{key}": v for key, v in base.items()})
         detail[name] = {
             "per_class_f1": result["_per_class"].tolist(),
             "confusion": result["_confusion"].tolist(),
