@@ -301,12 +301,33 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _listed(text: str) -> str | list[str]:
+    """A selector from the command line: a single name as it is (``all``, ``deep``), else a list."""
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    return items[0] if len(items) == 1 else items
+
+
 def _download(args: argparse.Namespace) -> int:
     from openended.libribrain.dataset import partition_keys
     from openended.libribrain.layout import download
 
-    keys = [k for p in args.partitions for k in partition_keys(p)]
-    fetched = download(args.out, keys)
+    if args.holdout_2026:
+        from openended.libribrain import competition2026 as C
+        from openended.libribrain.layout import download_holdout
+
+        relatives = [
+            C.holdout_path(".", s, source).as_posix()
+            for s in C.track_subjects(args.holdout_2026)
+            for source in C.SOURCES
+        ]
+        fetched = download_holdout(args.out, relatives)
+    else:
+        keys = [
+            k
+            for p in args.partitions
+            for k in partition_keys(p, None, args.release, _listed(args.subjects), _listed(args.corpus))
+        ]
+        fetched = download(args.out, keys)
     print(f"downloaded {len(fetched)} files into {args.out}", file=sys.stderr)
     return 0
 
@@ -366,4 +387,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("out", metavar="DIR")
     p.add_argument("--partitions", nargs="+", default=["validation"], choices=["train", "validation", "test"])
+    p.add_argument(
+        "--release", choices=["2025", "libribrain100"], default="2025", help="which run list (2025)"
+    )
+    p.add_argument("--subjects", default="all", help="libribrain100: all, deep, broad or ids: 0,5,7 (all)")
+    p.add_argument("--corpus", default="all", help="libribrain100: sherlock, timit, mocha, podcasts (all)")
+    p.add_argument(
+        "--holdout-2026", choices=["deep", "broad"], help="instead: the 2026 competition holdout of a track"
+    )
     p.set_defaults(handler=_download)

@@ -37,6 +37,7 @@ from openended.libribrain.layout import (
     read_events,
     read_meg,
     read_partitions,
+    stored_stats,
 )
 from openended.libribrain.standardize import ChannelStats
 
@@ -151,11 +152,13 @@ class MEGDataset:
             release=release, subjects=subjects, corpus=corpus,
         )  # fmt: skip
         self.tmin, self.tmax = tmin, tmax
-        raw = []
-        for key in self.keys:
-            data, sfreq = read_meg(h5_path(root, key, preprocessing))
-            events = read_events(events_path(root, key), bad_rows, self.skipped_rows)
-            raw.append((key, data, sfreq, events))
+        given = stats if isinstance(stats, Mapping) else {}
+        need = (
+            set()
+            if not standardize or isinstance(stats, ChannelStats)
+            else {k[0] for k in self.keys} - set(given)
+        )
+        raw, run_stats = self._read(preprocessing, bad_rows, need)
         rates = {r[2] for r in raw}
         if len(rates) != 1:
             raise DataError(f"runs have different sample frequencies: {sorted(rates)}")
@@ -165,7 +168,7 @@ class MEGDataset:
         self.subject_stats: dict[str, ChannelStats] = {}
         self.stats: ChannelStats | None = None
         if standardize:
-            self.subject_stats = self._statistics(raw, stats, per_subject)
+            self.subject_stats = self._statistics(raw, run_stats, stats, per_subject)
             shared = {id(v) for v in self.subject_stats.values()}
             self.stats = next(iter(self.subject_stats.values())) if len(shared) == 1 else None
         self.recordings = []
@@ -187,9 +190,38 @@ class MEGDataset:
         if len(self.starts) == 0:
             raise DataError(f"no samples in runs {self.keys}")
 
+    def _read(
+        self, preprocessing: str | None, bad_rows: str, need: set[str]
+    ) -> tuple[list[tuple[RunKey, np.ndarray, float, list]], list[ChannelStats | None]]:
+        """Every run's MEG and events, and the statistics of the runs of subjects in ``need``: a worker
+        thread computes a run's statistics (numpy releases the GIL) while the next run is read, and a
+        file's own ``channel_means`` / ``channel_stds`` attributes are used where it has them, as pnpl
+        does."""
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        raw: list[tuple[RunKey, np.ndarray, float, list]] = []
+        futures: list[Future | ChannelStats | None] = []
+        with ThreadPoolExecutor(1) as pool:
+            for key in self.keys:
+                path = h5_path(self.root, key, preprocessing)
+                data, sfreq = read_meg(path)
+                if key[0] in need:
+                    cached = stored_stats(path, data.shape)
+                    futures.append(cached if cached is not None else pool.submit(ChannelStats.of, data))
+                else:
+                    futures.append(None)
+                raw.append(
+                    (key, data, sfreq, read_events(events_path(self.root, key), bad_rows, self.skipped_rows))
+                )
+            run_stats = [f.result() if isinstance(f, Future) else f for f in futures]
+        return raw, run_stats
+
     @staticmethod
     def _statistics(
-        raw: list, given: ChannelStats | Mapping[str, ChannelStats] | None, per_subject: bool
+        raw: list,
+        run_stats: list[ChannelStats | None],
+        given: ChannelStats | Mapping[str, ChannelStats] | None,
+        per_subject: bool,
     ) -> dict[str, ChannelStats]:
         """Channel statistics per subject, over the whole continuous runs. ``given`` (the training set's)
         wins: one ``ChannelStats`` for every subject, or a mapping per subject, where a subject it lacks (a
@@ -200,14 +232,16 @@ class MEGDataset:
             return dict.fromkeys(subjects, given)
         given = dict(given or {})
         if not per_subject and not given:
-            pooled = ChannelStats.pooled([ChannelStats.of(d) for _, d, _, _ in raw])
+            pooled = ChannelStats.pooled([st for st in run_stats if st is not None])
             return dict.fromkeys(subjects, pooled)
-        out = {}
-        for s in subjects:
-            out[s] = given.get(s) or ChannelStats.pooled(
-                [ChannelStats.of(d) for k, d, _, _ in raw if k[0] == s]
+        own = {
+            s: ChannelStats.pooled(
+                [st for (k, *_), st in zip(raw, run_stats, strict=True) if k[0] == s and st]
             )
-        return out
+            for s in subjects
+            if s not in given
+        }
+        return {s: given[s] if s in given else own[s] for s in subjects}
 
     def _standardized(
         self,

@@ -28,8 +28,11 @@ import numpy as np
 from openended.core.errors import UserError
 from openended.libribrain.constants import PREPROCESSING, TEST_RUN_KEYS, VALIDATION_RUN_KEYS, RunKey
 from openended.libribrain.manifest import BY_KEY
+from openended.libribrain.standardize import ChannelStats
 
 HUB_REPOS = ("pnpl/LibriBrain", "pnpl/LibriBrain-Competition-2025")  # the released dataset, then its fallback
+LIBRIBRAIN2_REPO = "pnpl/LibriBrain2"  # LibriBrain100's second release (pnpl 0.2.0's manifest)
+HOLDOUT_2026_REPO = "pnpl/LibriBrain-Competition-2026"
 PARTITIONS_FILE = "partitions.json"  # a dataset folder's own run list per partition (optional)
 EVENT_COLUMNS = ("kind", "segment", "timemeg", "duration", "sentenceidx", "wordidx")
 
@@ -109,6 +112,22 @@ def read_meg(path: str | os.PathLike) -> tuple[np.ndarray, float]:
     if data.ndim != 2:
         raise DataError(f"{path}: 'data' must be channels × samples, got shape {data.shape}")
     return data.astype(np.float32, copy=False), sfreq
+
+
+def stored_stats(path: str | os.PathLike, shape: tuple[int, ...]) -> ChannelStats | None:
+    """A run's channel statistics stored in its file (``data`` attributes ``channel_means`` and
+    ``channel_stds``, which pnpl reads when present), or ``None``."""
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        attrs = f["data"].attrs
+        if "channel_means" not in attrs or "channel_stds" not in attrs:
+            return None
+        means = np.asarray(attrs["channel_means"], np.float64).ravel()
+        stds = np.asarray(attrs["channel_stds"], np.float64).ravel()
+    if means.shape != (shape[0],) or stds.shape != (shape[0],):
+        raise DataError(f"{path}: stored channel statistics do not match its {shape[0]} channels")
+    return ChannelStats(means, stds, int(shape[1]))
 
 
 def meg_length(path: str | os.PathLike) -> int:
@@ -221,28 +240,43 @@ def download(
     token: str | None = None,
 ) -> list[Path]:
     """Fetch the HDF5 and events files of ``keys`` from the dataset hub into ``root`` (skipping files that are
-    already there). Only ever called on the user's request (``openended libribrain download``)."""
+    already there): a LibriBrain2 run (LibriBrain100's second release) from its own dataset first. Only ever
+    called on the user's request (``openended libribrain download``)."""
+    fetched = []
+    for key in keys:
+        record = BY_KEY.get(key)
+        repos = (LIBRIBRAIN2_REPO, *HUB_REPOS) if record and record.release == "LibriBrain2" else HUB_REPOS
+        for path in (h5_path(root, key, preprocessing), events_path(root, key)):
+            if not path.is_file():
+                _fetch(root, path.relative_to(root).as_posix(), repos, token)
+                fetched.append(path)
+    return fetched
+
+
+def _fetch(root: str | os.PathLike, relative: str, repos: Iterable[str], token: str | None) -> None:
     try:
         from huggingface_hub import hf_hub_download
     except ImportError as err:
         raise DataError("downloading needs huggingface_hub: pip install huggingface_hub") from err
     token = token or os.environ.get("HF_TOKEN")  # from the environment, never logged
+    errors = []
+    for repo in repos:
+        try:
+            hf_hub_download(repo, relative, repo_type="dataset", local_dir=str(root), token=token)
+            return
+        except Exception as err:
+            errors.append(f"{repo}: {type(err).__name__}: {err}".replace("\n", " "))
+    raise DataError(f"could not download {relative} (offline, or no access?): " + "; ".join(errors))
+
+
+def download_holdout(
+    root: str | os.PathLike, relatives: Iterable[str], token: str | None = None
+) -> list[Path]:
+    """Fetch the 2026 competition's holdout files (``relatives``, under ``root``) on the user's request."""
     fetched = []
-    for key in keys:
-        for path in (h5_path(root, key, preprocessing), events_path(root, key)):
-            if path.is_file():
-                continue
-            relative = path.relative_to(root).as_posix()
-            errors = []
-            for repo in HUB_REPOS:
-                try:
-                    hf_hub_download(repo, relative, repo_type="dataset", local_dir=str(root), token=token)
-                    fetched.append(path)
-                    break
-                except Exception as err:
-                    errors.append(f"{repo}: {type(err).__name__}: {err}")
-            else:
-                raise DataError(
-                    f"could not download {relative} (offline, or no access?)\n  " + "\n  ".join(errors)
-                )
+    for relative in relatives:
+        path = Path(root) / relative
+        if not path.is_file():
+            _fetch(root, relative, (HOLDOUT_2026_REPO,), token)
+            fetched.append(path)
     return fetched
