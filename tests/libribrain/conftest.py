@@ -19,7 +19,8 @@ def synthetic_root(tmp_path_factory):
 
 @pytest.fixture
 def pnpl_copy(synthetic_root, tmp_path):
-    """pnpl writes channel statistics back into the HDF5 files it reads: give it its own copy."""
+    """pnpl opens the HDF5 files it reads for writing (to store channel statistics; 0.2.0 fails silently):
+    give it its own copy."""
     dst = tmp_path / "pnpl"
     shutil.copytree(synthetic_root, dst)
     return dst

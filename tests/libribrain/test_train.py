@@ -64,6 +64,10 @@ def test_an_interrupted_run_resumes_from_its_checkpoint(tmp_path):
 def test_naive_and_chance_baselines_by_hand():
     # majority class 0 everywhere: F1 of class 0 = 2·3 / (4 + 3) = 6/7, class 1 never predicted: 0
     b = baselines(np.array([0, 0, 0, 1]), 2)
-    assert b["naive"] == pytest.approx((6 / 7 + 0.0) / 2) and 0.0 <= b["chance"] <= 1.0
+    assert b["naive_f1_macro"] == pytest.approx((6 / 7 + 0.0) / 2) and 0.0 <= b["chance_f1_macro"] <= 1.0
+    # accuracy 3/4; balanced accuracy: recall 1 on class 0, 0 on class 1
+    assert b["naive_accuracy"] == pytest.approx(0.75) and b["naive_balanced_accuracy"] == pytest.approx(0.5)
     # one class only: the class-prior random predictor is the majority predictor; absent classes count 0
-    assert baselines(np.array([1, 1, 1]), 3) == pytest.approx({"naive": 1 / 3, "chance": 1 / 3})
+    one = baselines(np.array([1, 1, 1]), 3)
+    assert one["naive_f1_macro"] == pytest.approx(1 / 3) and one["chance_f1_macro"] == pytest.approx(1 / 3)
+    assert one["naive_balanced_accuracy"] == pytest.approx(1.0)

@@ -171,13 +171,19 @@ class MEGDataset:
             self.subject_stats = self._statistics(raw, run_stats, stats, per_subject)
             shared = {id(v) for v in self.subject_stats.values()}
             self.stats = next(iter(self.subject_stats.values())) if len(shared) == 1 else None
-        self.recordings = []
-        for key, data, sfreq, events in raw:
+
+        def prepared(run: tuple[RunKey, np.ndarray, float, list]) -> Recording:
+            key, data, sfreq, events = run
             if standardize:
                 data = self._standardized(key, data, self.subject_stats[key[0]], clip, cache_dir)
             elif clip is not None:
-                data = np.clip(data, -clip, clip)
-            self.recordings.append(Recording(key, data, sfreq, events))
+                data = np.clip(data, -clip, clip, out=data)
+            return Recording(key, data, sfreq, events)
+
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(2) as pool:  # numpy releases the GIL: runs are standardized side by side
+            self.recordings = list(pool.map(prepared, raw))
         self.run_index = np.zeros(0, np.int64)
         self.starts = np.zeros(0, np.int64)
         self._collect()

@@ -20,9 +20,17 @@ self-generated; nothing is a recording. The **planted signal** (all parameters i
   averaging ``N`` trials raises the template-to-noise ratio by about ``√N``.
 - *Sensors*: gains and offsets are drawn once per dataset seed (one subject, one scanner), not per run.
 - *Label edge cases*: ``sil`` and ``oov_S`` phoneme rows (never samples), a few phonemes of a symbol outside
-  the 39 (``h#``), a one-phoneme word at 50 ms followed by silence (its window start clamps at 0 when
-  ``tmin < 0``), and the recording ends ``tail_s`` after the last event, so late phoneme windows run past
-  the end (zero-padded).
+  the 39 (``h#``), a one-phoneme word at 50 ms followed by silence (its window would start before the run
+  when ``tmin < 0``: dropped), and the recording ends ``tail_s`` after the last event, so late windows run
+  past the end (dropped).
+- *Words* (the 2026 task): a fraction ``vocabulary_rate`` of words are drawn from the 50-word primary
+  vocabulary with a Zipf-like skew ``word_skew`` (sometimes capitalised or followed by a comma, as in a
+  transcript); each vocabulary word has a fixed evoked response over 1 s (latency 150-500 ms, 2-8 Hz) of
+  amplitude ``word_gain`` × the noise scale. Word identities come from their own random stream, so the rest
+  of a run does not depend on them.
+- *Subjects* (``broad_subjects``): subjects 1…n get two Sherlock1 sessions (11, 12; run 1) as in
+  LibriBrain100, their own sensor gains and offsets, and source topographies perturbed by ``subject_shift``
+  (head shape and position): the same words evoke the same source activity, seen through other sensors.
 
 :func:`templates` returns the true class responses so that tests can compute what an oracle with the planted
 signal achieves (:func:`oracle_phoneme_predictions`).
