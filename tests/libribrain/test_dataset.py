@@ -100,3 +100,19 @@ def test_average_groups_follow_a_given_order_and_reject_empty_groups():
     assert [g.tolist() for g in groups] == [[3, 1], [0], [2]]
     with pytest.raises(ValueError, match="at least 1"):
         average_groups(labels, 0)
+
+
+def test_a_folders_own_partitions_define_what_a_partition_means(tmp_path):
+    from openended.libribrain.dataset import partition_keys
+    from openended.libribrain.layout import write_partitions
+    from openended.libribrain.manifest import SelectionError
+
+    own = ("0", "1", "MyTask", "1")
+    write_partitions(tmp_path, {"train": [own, ("0", "1", "TIMIT", "1")], "validation": []})
+    assert partition_keys("train", tmp_path) == [own, ("0", "1", "TIMIT", "1")]
+    assert partition_keys("train", tmp_path, corpus="timit") == [("0", "1", "TIMIT", "1")]
+    with pytest.raises(SelectionError, match="no validation run"):
+        partition_keys("validation", tmp_path)
+    (tmp_path / "partitions.json").write_text("[1, 2]")
+    with pytest.raises(DataError, match="partitions.json: expected"):
+        partition_keys("train", tmp_path)

@@ -67,7 +67,8 @@ def partition_keys(
         base = [k for k in RUN_KEYS if partition_of(k) == part]
     else:
         base = M.select(part, subjects, corpus)
-    keys = [k for k in base if k[0] in subs and M.TASK_TO_CORPUS.get(k[2], "") in corp]
+    every_corpus = corp == set(M.CORPORA)  # then a folder's own task names (partitions.json) pass too
+    keys = [k for k in base if k[0] in subs and (every_corpus or M.TASK_TO_CORPUS.get(k[2], "") in corp)]
     if not keys:
         where = f"{root}/{PARTITIONS_FILE}" if listed is not None else f"the {release} release"
         raise M.SelectionError(

@@ -34,7 +34,7 @@ from openended.libribrain.dataset import (
     WordDataset,
     partition_keys,
 )
-from openended.libribrain.layout import available_runs, read_partitions
+from openended.libribrain.layout import available_runs, partition_of, read_partitions
 from openended.libribrain.models import build
 from openended.libribrain.standardize import instance_normalize
 from openended.libribrain.submission import f1_per_class
@@ -128,6 +128,11 @@ def word_splits(cfg: LibriBrainConfig, root: Path, common: dict[str, Any]) -> Sp
         return Splits(train, val, test)
     listed = read_partitions(root)
     candidates = [k for keys in listed.values() for k in keys] if listed is not None else list(M.RUN_KEYS)
+    own = {k: part for part, keys in (listed or {}).items() for k in keys}  # a folder's own partitions win
+
+    def partition(k: tuple[str, str, str, str]) -> str:
+        return own.get(k) or partition_of(k)
+
     present = available_runs(root, [k for k in candidates if k[0] != M.DEEP_SUBJECT])
     broad = sorted({k[0] for k in present}, key=int)
     if len(broad) <= cfg.held_out_subjects:
@@ -138,8 +143,8 @@ def word_splits(cfg: LibriBrainConfig, root: Path, common: dict[str, Any]) -> Sp
         )
     held_in, held_out = broad[: -cfg.held_out_subjects], broad[-cfg.held_out_subjects :]
     deep_train = partition_keys("train", root, "libribrain100", subjects="deep", corpus=cfg.corpus)
-    train_keys = deep_train + [k for k in present if k[0] in held_in and M.BY_KEY[k].partition == "test"]
-    val_keys = [k for k in present if k[0] in held_in and M.BY_KEY[k].partition == "validation"]
+    train_keys = deep_train + [k for k in present if k[0] in held_in and partition(k) == "test"]
+    val_keys = [k for k in present if k[0] in held_in and partition(k) == "validation"]
     test_keys = [k for k in present if k[0] in held_out]
     kw.pop("release")
     kw.pop("corpus")
@@ -154,7 +159,7 @@ def _optional(make: Any) -> Any:
 
     try:
         return make()
-    except DataError:
+    except (DataError, M.SelectionError):  # no test runs there: the split is optional
         return None
 
 
