@@ -10,6 +10,20 @@ from openended.libribrain.synthetic import SyntheticSpec, make_synthetic
 SPEC = SyntheticSpec(train_runs=2, run_s=30.0, seed=3)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache(tmp_path_factory):
+    """Per-run channel statistics are cached between constructions: keep them out of the user's cache."""
+    import os
+
+    before = os.environ.get("OPENENDED_CACHE")
+    os.environ["OPENENDED_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if before is None:
+        os.environ.pop("OPENENDED_CACHE", None)
+    else:
+        os.environ["OPENENDED_CACHE"] = before
+
+
 @pytest.fixture(scope="session")
 def synthetic_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("libribrain")

@@ -114,5 +114,57 @@ def test_a_folders_own_partitions_define_what_a_partition_means(tmp_path):
     with pytest.raises(SelectionError, match="no validation run"):
         partition_keys("validation", tmp_path)
     (tmp_path / "partitions.json").write_text("[1, 2]")
-    with pytest.raises(DataError, match="partitions.json: expected"):
+    with pytest.raises(DataError, match=r"partitions\.json: expected"):
         partition_keys("train", tmp_path)
+
+
+def test_runs_are_read_lazily_when_their_statistics_are_known(synthetic_root, monkeypatch, tmp_path):
+    """With statistics known (given, or cached from an earlier construction) no run is read at
+    construction: single windows come from the file, equal to the whole run's, until LAZY_WINDOWS of them
+    have been read; then the run is read whole."""
+    from openended.libribrain import dataset as D
+    from openended.libribrain.standardize import ChannelStats
+
+    monkeypatch.setenv("OPENENDED_CACHE", str(tmp_path))  # nothing cached yet
+    eager = PhonemeDataset(synthetic_root, "validation", tmin=0.0, tmax=0.4)
+    assert all(r.loaded for r in eager.recordings)  # its statistics had to be computed: read whole
+    lazy = PhonemeDataset(synthetic_root, "validation", tmin=0.0, tmax=0.4, stats=eager.stats)
+    rec = lazy.recordings[0]
+    assert not rec.loaded
+    for i in range(0, 40, 3):
+        np.testing.assert_allclose(lazy[i][0], eager[i][0], atol=1e-6)
+    assert not rec.loaded and rec.window_reads == 14
+    for i in range(D.LAZY_WINDOWS):
+        lazy[i]
+    assert rec.loaded
+    np.testing.assert_allclose(np.asarray(rec.data), np.asarray(eager.recordings[0].data), atol=1e-6)
+
+    # a third construction finds the statistics computed by the first: nothing computes them again
+    def no(*a, **k):
+        raise AssertionError("statistics recomputed")
+
+    monkeypatch.setattr(ChannelStats, "of", no)
+    again = PhonemeDataset(synthetic_root, "validation", tmin=0.0, tmax=0.4)
+    assert not again.recordings[0].loaded
+    np.testing.assert_allclose(again.stats.means, eager.stats.means)
+
+
+def test_the_statistics_cache_is_owner_only_and_misses_a_changed_file(tmp_path, monkeypatch):
+    import os
+    import stat
+
+    from openended.libribrain.layout import h5_path, write_run
+    from openended.libribrain.standardize import ChannelStats, _cache_file, cached_run_stats, store_run_stats
+
+    monkeypatch.setenv("OPENENDED_CACHE", str(tmp_path / "cache"))
+    key = ("0", "1", "Sherlock1", "1")
+    data = np.random.default_rng(0).normal(size=(3, 500)).astype(np.float32)
+    write_run(tmp_path, key, data, 250.0, [])
+    path = h5_path(tmp_path, key)
+    store_run_stats(path, ChannelStats.of(data))
+    assert stat.S_IMODE(os.stat(_cache_file(path)).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(_cache_file(path).parent).st_mode) == 0o700
+    assert cached_run_stats(path, 3) is not None and cached_run_stats(path, 4) is None
+    write_run(tmp_path, key, data + 1, 250.0, [])  # rewritten: another size or time, another key
+    os.utime(path, ns=(1, 1))
+    assert cached_run_stats(path, 3) is None

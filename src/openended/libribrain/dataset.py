@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,13 +34,14 @@ from openended.libribrain.layout import (
     available_runs,
     events_path,
     h5_path,
+    meg_info,
     partition_of,
     read_events,
     read_meg,
     read_partitions,
     stored_stats,
 )
-from openended.libribrain.standardize import ChannelStats
+from openended.libribrain.standardize import ChannelStats, cached_run_stats, store_run_stats
 
 RELEASES = ("2025", "libribrain100")  # the 2025 competition's 90 runs, or LibriBrain100's 226
 
@@ -113,12 +115,88 @@ def resolve_keys(
     return present
 
 
-@dataclass
+LAZY_WINDOWS = 64  # single-window reads of a run before it is read whole (~ the cost of one whole read)
+
+
 class Recording:
+    """One run: its key, sample frequency, events, shape and standardized data (float32, channels ×
+    samples). The data is read whole on first use of :attr:`data`; until then :meth:`window` reads single
+    windows from the file (as pnpl does for every window) — up to ``LAZY_WINDOWS`` of them — so a shuffled
+    first batch does not wait for every run to be read."""
+
+    def __init__(
+        self,
+        key: RunKey,
+        path: Path,
+        sfreq: float,
+        events: list,
+        shape: tuple[int, int],
+        prepare_run: Callable[[np.ndarray], np.ndarray],
+        prepare_window: Callable[[np.ndarray], np.ndarray],
+        data: np.ndarray | None = None,
+    ) -> None:
+        self.key, self.path, self.sfreq, self.events, self.shape = key, path, sfreq, events, shape
+        self._prepare_run, self._prepare_window = prepare_run, prepare_window
+        self._data = data
+        self._lock = threading.Lock()
+        self._file: Any = None
+        self.window_reads = 0
+
+    @property
+    def loaded(self) -> bool:
+        return self._data is not None
+
+    @property
+    def data(self) -> np.ndarray:
+        if self._data is None:
+            with self._lock:
+                if self._data is None:
+                    raw, _ = read_meg(self.path)
+                    self._data = self._prepare_run(raw)
+                    self._close()
+        return self._data
+
+    def window(self, start: int, n: int) -> np.ndarray:
+        if self._data is not None or self.window_reads >= LAZY_WINDOWS:
+            return self.data[:, start : start + n]
+        self.window_reads += 1
+        with self._lock:
+            if self._file is None:
+                import h5py
+
+                self._file = h5py.File(self.path, "r")
+            x = np.asarray(self._file["data"][:, start : start + n], dtype=np.float32)
+        return self._prepare_window(x)
+
+    def _close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def __getstate__(self) -> dict[str, Any]:  # open files and locks stay in this process
+        state = self.__dict__.copy()
+        state["_file"], state["_lock"] = None, None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    def __del__(self) -> None:
+        self._close()
+
+
+@dataclass
+class _Run:
+    """What construction learns about a run before its data is needed."""
+
     key: RunKey
-    data: np.ndarray  # standardized float32, channels × samples
+    path: Path
     sfreq: float
+    shape: tuple[int, int]
     events: list
+    stats: ChannelStats | None = None
+    data: np.ndarray | None = None  # read here only when its statistics had to be computed
 
 
 class MEGDataset:
@@ -159,8 +237,8 @@ class MEGDataset:
             if not standardize or isinstance(stats, ChannelStats)
             else {k[0] for k in self.keys} - set(given)
         )
-        raw, run_stats = self._read(preprocessing, bad_rows, need)
-        rates = {r[2] for r in raw}
+        runs = self._read(preprocessing, bad_rows, need)
+        rates = {r.sfreq for r in runs}
         if len(rates) != 1:
             raise DataError(f"runs have different sample frequencies: {sorted(rates)}")
         self.sfreq = rates.pop()
@@ -169,27 +247,34 @@ class MEGDataset:
         self.subject_stats: dict[str, ChannelStats] = {}
         self.stats: ChannelStats | None = None
         if standardize:
-            self.subject_stats = self._statistics(raw, run_stats, stats, per_subject)
+            self.subject_stats = self._statistics(runs, stats, per_subject)
             shared = {id(v) for v in self.subject_stats.values()}
             self.stats = next(iter(self.subject_stats.values())) if len(shared) == 1 else None
 
-        def prepared(run: tuple[RunKey, np.ndarray, float, list]) -> Recording:
-            key, data, sfreq, events = run
-            if standardize:
-                data = self._standardized(key, data, self.subject_stats[key[0]], clip, cache_dir)
-            elif clip is not None:
-                data = np.clip(data, -clip, clip, out=data)
-            return Recording(key, data, sfreq, events)
+        def preparers(key: RunKey) -> tuple[Callable, Callable]:
+            st = self.subject_stats.get(key[0]) if standardize else None
+            if st is not None:
+                return (
+                    lambda x: self._standardized(key, x, st, clip, cache_dir),
+                    lambda x: st.apply(x, clip, out=x),
+                )
+            same = (lambda x: np.clip(x, -clip, clip, out=x)) if clip is not None else (lambda x: x)
+            return same, same
+
+        def recording(run: _Run) -> Recording:
+            whole, one = preparers(run.key)
+            data = whole(run.data) if run.data is not None else None
+            return Recording(run.key, run.path, run.sfreq, run.events, run.shape, whole, one, data)
 
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(2) as pool:  # numpy releases the GIL: runs are standardized side by side
-            self.recordings = list(pool.map(prepared, raw))
+        with ThreadPoolExecutor(2) as pool:  # numpy releases the GIL: runs read already are standardized
+            self.recordings = list(pool.map(recording, runs))  # side by side; the others on first use
         self.run_index = np.zeros(0, np.int64)
         self.starts = np.zeros(0, np.int64)
         self._collect()
         # no window without data (tasks): drop, and count, those not wholly inside their recording
-        lengths = np.array([rec.data.shape[1] for rec in self.recordings], dtype=np.int64)
+        lengths = np.array([rec.shape[1] for rec in self.recordings], dtype=np.int64)
         keep = T.inside(self.starts, self.n_times, lengths[self.run_index])
         self.dropped = int(len(keep) - keep.sum())
         if self.dropped:
@@ -197,36 +282,41 @@ class MEGDataset:
         if len(self.starts) == 0:
             raise DataError(f"no samples in runs {self.keys}")
 
-    def _read(
-        self, preprocessing: str | None, bad_rows: str, need: set[str]
-    ) -> tuple[list[tuple[RunKey, np.ndarray, float, list]], list[ChannelStats | None]]:
-        """Every run's MEG and events, and the statistics of the runs of subjects in ``need``: a worker
-        thread computes a run's statistics (numpy releases the GIL) while the next run is read, and a
-        file's own ``channel_means`` / ``channel_stds`` attributes are used where it has them, as pnpl
-        does."""
+    def _read(self, preprocessing: str | None, bad_rows: str, need: set[str]) -> list[_Run]:
+        """Every run's events, sample frequency and shape, and the statistics of the runs of subjects in
+        ``need``: stored in the file (``channel_means`` / ``channel_stds``, which pnpl reads too), kept from
+        an earlier construction (:func:`~openended.libribrain.standardize.cached_run_stats`), or computed
+        — which reads the run whole (then kept, not read again): a worker thread computes while the next
+        run is read. Runs whose statistics are known are not read here at all."""
         from concurrent.futures import Future, ThreadPoolExecutor
 
-        raw: list[tuple[RunKey, np.ndarray, float, list]] = []
-        futures: list[Future | ChannelStats | None] = []
+        runs: list[_Run] = []
+        pending: list[tuple[_Run, Future]] = []
         with ThreadPoolExecutor(1) as pool:
             for key in self.keys:
                 path = h5_path(self.root, key, preprocessing)
-                data, sfreq = read_meg(path)
-                if key[0] in need:
-                    cached = stored_stats(path, data.shape)
-                    futures.append(cached if cached is not None else pool.submit(ChannelStats.of, data))
-                else:
-                    futures.append(None)
-                raw.append(
-                    (key, data, sfreq, read_events(events_path(self.root, key), bad_rows, self.skipped_rows))
+                sfreq, shape = meg_info(path)
+                run = _Run(
+                    key,
+                    path,
+                    sfreq,
+                    shape,
+                    read_events(events_path(self.root, key), bad_rows, self.skipped_rows),
                 )
-            run_stats = [f.result() if isinstance(f, Future) else f for f in futures]
-        return raw, run_stats
+                if key[0] in need:
+                    run.stats = stored_stats(path, shape) or cached_run_stats(path, shape[0])
+                    if run.stats is None:
+                        run.data, _ = read_meg(path)
+                        pending.append((run, pool.submit(ChannelStats.of, run.data)))
+                runs.append(run)
+            for run, future in pending:
+                run.stats = future.result()
+                store_run_stats(run.path, run.stats)
+        return runs
 
     @staticmethod
     def _statistics(
-        raw: list,
-        run_stats: list[ChannelStats | None],
+        runs: list[_Run],
         given: ChannelStats | Mapping[str, ChannelStats] | None,
         per_subject: bool,
     ) -> dict[str, ChannelStats]:
@@ -234,17 +324,15 @@ class MEGDataset:
         wins: one ``ChannelStats`` for every subject, or a mapping per subject, where a subject it lacks (a
         held-out subject of the broad track) gets statistics from its own runs. Without ``per_subject`` all
         runs are pooled, as pnpl does."""
-        subjects = sorted({key[0] for key, *_ in raw}, key=int)
+        subjects = sorted({r.key[0] for r in runs}, key=int)
         if isinstance(given, ChannelStats):
             return dict.fromkeys(subjects, given)
         given = dict(given or {})
         if not per_subject and not given:
-            pooled = ChannelStats.pooled([st for st in run_stats if st is not None])
+            pooled = ChannelStats.pooled([r.stats for r in runs if r.stats is not None])
             return dict.fromkeys(subjects, pooled)
         own = {
-            s: ChannelStats.pooled(
-                [st for (k, *_), st in zip(raw, run_stats, strict=True) if k[0] == s and st]
-            )
+            s: ChannelStats.pooled([r.stats for r in runs if r.key[0] == s and r.stats is not None])
             for s in subjects
             if s not in given
         }
@@ -289,9 +377,8 @@ class MEGDataset:
         return len(self.starts)
 
     def _slice(self, i: int) -> np.ndarray:
-        """The stored samples of window ``i`` (always whole: windows outside a run were dropped)."""
-        s = int(self.starts[i])
-        return self.recordings[int(self.run_index[i])].data[:, s : s + self.n_times]
+        """The standardized samples of window ``i`` (always whole: windows outside a run were dropped)."""
+        return self.recordings[int(self.run_index[i])].window(int(self.starts[i]), self.n_times)
 
     def window(self, i: int) -> np.ndarray:
         return np.array(self._slice(i), dtype=np.float32)
@@ -305,7 +392,7 @@ class MEGDataset:
     def batch(self, indices: Sequence[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Windows ``(B, channels, samples)`` and labels of many samples."""
         indices = np.asarray(indices, dtype=np.int64)
-        x = np.empty((len(indices), self.recordings[0].data.shape[0], self.n_times), np.float32)
+        x = np.empty((len(indices), self.recordings[0].shape[0], self.n_times), np.float32)
         for j, i in enumerate(indices):
             x[j] = self._slice(int(i))
         return x, self.labels[indices]
@@ -343,7 +430,7 @@ class SpeechDataset(MEGDataset):
             labels = T.speech_labels(rec.events, rec.sfreq)
             if labels is None:
                 labels = np.zeros(0, np.int8)
-            labels = labels[: rec.data.shape[1]]  # labels past the last sample have no data
+            labels = labels[: rec.shape[1]]  # labels past the last sample have no data
             self.run_labels.append(labels)
             if self.jitter > 0:
                 s = T.oversampled_window_starts(labels, self.n_times, self.jitter)

@@ -99,6 +99,21 @@ def write_partitions(root: str | os.PathLike, table: dict[str, list[RunKey]]) ->
     return path
 
 
+def meg_info(path: str | os.PathLike) -> tuple[float, tuple[int, int]]:
+    """A run's sample frequency and ``data`` shape (channels, samples), without reading the data."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            shape = tuple(int(n) for n in f["data"].shape)
+            sfreq = float(f.attrs["sample_frequency"])
+    except (OSError, KeyError) as err:
+        raise DataError(f"{path}: not a LibriBrain MEG file ({err})") from err
+    if len(shape) != 2:
+        raise DataError(f"{path}: 'data' must be channels × samples, got shape {shape}")
+    return sfreq, (shape[0], shape[1])
+
+
 def read_meg(path: str | os.PathLike) -> tuple[np.ndarray, float]:
     """The whole ``data`` array of a run (channels × samples, float32) and its sample frequency."""
     import h5py

@@ -7,11 +7,16 @@ along); the 2025 holdout was standardized with its own statistics instead, a kno
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from openended.core.paths import cache_dir
 from openended.libribrain.constants import CLIP
 
 
@@ -74,3 +79,36 @@ def instance_normalize(x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     mean = x.mean(axis=-1, keepdims=True)
     std = x.std(axis=-1, keepdims=True)
     return ((x - mean) / (std + eps)).astype(np.float32)
+
+
+def _cache_file(path: str | os.PathLike) -> Path:
+    """Where a run's statistics are kept: keyed by the file's real path, size and modification time, so a
+    changed or replaced file is never matched (``$OPENENDED_CACHE/libribrain-stats``)."""
+    st = os.stat(path)
+    ident = f"{os.path.realpath(path)}|{st.st_size}|{st.st_mtime_ns}"
+    return cache_dir() / "libribrain-stats" / f"{hashlib.sha256(ident.encode()).hexdigest()[:32]}.json"
+
+
+def cached_run_stats(path: str | os.PathLike, channels: int) -> ChannelStats | None:
+    """A run's statistics from an earlier construction, or ``None``. Computing them means reading the whole
+    run; with them, a dataset's first batches read only their own windows."""
+    try:
+        d = json.loads(_cache_file(path).read_text())
+        stats = ChannelStats.from_dict(d)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return stats if stats.means.shape == (channels,) and stats.stds.shape == (channels,) else None
+
+
+def store_run_stats(path: str | os.PathLike, stats: ChannelStats) -> None:
+    """Keep a run's statistics for the next construction (owner-only files; never beside the data)."""
+    try:
+        target = _cache_file(path)
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(stats.to_dict(), f)
+        os.replace(tmp, target)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
