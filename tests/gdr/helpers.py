@@ -45,9 +45,8 @@ def _input(tmp_path: Path, rows=ROWS, name="in.jsonl", fmt="jsonl") -> Path:
 
 
 def _run(tmp_path: Path, respond, name="r", **kw):
-    cfg = GDRConfig(
-        input=str(kw.pop("input", None) or _input(tmp_path)), use_presidio=False, min_similarity=0.0, **kw
-    )
+    kw.setdefault("min_similarity", 0.0)
+    cfg = GDRConfig(input=str(kw.pop("input", None) or _input(tmp_path)), use_presidio=False, **kw)
     with Run.create("gdr", cfg, root=tmp_path, name=name) as run:
         summary = run_gdr(run, ScriptedLLM("scripted:rewriter", respond))
     return run.path, summary

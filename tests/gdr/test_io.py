@@ -50,7 +50,21 @@ def test_malformed_input_stops_before_work_or_is_quarantined(tmp_path):
     _, quarantine = _ledger(path)
     assert summary["output"] == 2 and summary["quarantine"] == 3
     by_id = {r["_gdr"]["id"]: r for r in quarantine}
-    assert by_id["1"]["raw"] == "{not json" and "invalid JSON" in by_id["1"]["_gdr"]["reason"]
+    bad_json = by_id["#malformed line 2"]
+    assert bad_json["raw"] == "{not json" and "invalid JSON" in bad_json["_gdr"]["reason"]
+    # a row without its text keeps its whole content in the quarantine, nothing of it is lost
+    assert json.loads(by_id["2"]["raw"]) == {"other": "x"} and json.loads(by_id["4"]["raw"]) == {"text": 5}
+
+
+def test_a_malformed_line_never_takes_the_id_of_a_real_row(tmp_path):
+    """With --id-field, a line that is not JSON gets an id of its own: it neither collides with a row whose
+    id is its position nor stops --on-malformed quarantine."""
+    src = tmp_path / "ids.jsonl"
+    src.write_text(json.dumps({"id": "1", "text": ROWS[0]["text"]}) + "\n{broken\n")
+    _, summary = _run(
+        tmp_path, apply_replacements, name="ids", input=src, id_field="id", on_malformed="quarantine"
+    )
+    assert summary["output"] == 1 and summary["quarantine"] == 1
 
 
 def test_duplicate_ids_are_an_input_error(tmp_path):

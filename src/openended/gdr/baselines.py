@@ -12,7 +12,7 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from openended.gdr.detectors import presidio_analyzer
+from openended.gdr.detectors import BASELINE_THRESHOLD, presidio_analyzer
 from openended.llm import LLM
 
 
@@ -23,7 +23,7 @@ def _anonymizer() -> Any:
     return AnonymizerEngine()
 
 
-def presidio_anonymize(texts: Sequence[str], threshold: float = 0.35) -> list[str]:
+def presidio_anonymize(texts: Sequence[str], threshold: float = BASELINE_THRESHOLD) -> list[str]:
     """Presidio with its default entities and its default replacement (``<PERSON>`` etc.)."""
     analyzer, anonymizer = presidio_analyzer(), _anonymizer()
     out = []

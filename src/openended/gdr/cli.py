@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,13 +107,22 @@ def outputs_of(run_dir: Path, field: str = "text") -> dict[str, str]:
     from openended.gdr.ledger import Ledger
 
     with Ledger(run_dir) as ledger:
-        return {r["_gdr"]["id"]: r[field] for r in ledger.records("output")}
+        return {str(r["_gdr"]["id"]): r[field] for r in ledger.records("output")}
+
+
+def run_ids(run_dir: Path) -> set[str]:
+    """Every row id a run recorded, released or quarantined."""
+    from openended.gdr.ledger import Ledger
+
+    with Ledger(run_dir) as ledger:
+        return {str(r["_gdr"]["id"]) for where in ("output", "quarantine") for r in ledger.records(where)}
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from openended.gdr.metrics import evaluate_detox, evaluate_pii
+    from openended.gdr.io import InputError
+    from openended.gdr.metrics import evaluate_detox, evaluate_pii, read_corpus
 
-    corpus = [json.loads(x) for x in Path(args.corpus).read_text().splitlines() if x.strip()]
+    corpus = read_corpus(args.corpus)
     if args.presidio:
         from openended.gdr.baselines import presidio_anonymize
 
@@ -122,6 +130,15 @@ def _evaluate(args: argparse.Namespace) -> int:
         outputs = {r["id"]: t for r, t in zip(corpus, texts, strict=True)}
     elif args.run:
         outputs = outputs_of(Path(args.run))
+        recorded = run_ids(Path(args.run))
+        matched = sum(r["id"] in recorded for r in corpus)
+        if matched < len(corpus):  # unmatched rows would count as removed: a perfect-looking score
+            sample = next(r["id"] for r in corpus if r["id"] not in recorded)
+            raise InputError(
+                f"{len(corpus) - matched} of {len(corpus)} corpus ids are not rows of {args.run} (e.g. "
+                f"{sample!r}; the run's ids look like {sorted(recorded)[:3]}): was it run on this corpus "
+                "with --id-field id?"
+            )
     else:
         outputs = {r["id"]: r["text"] for r in corpus}  # the corpus as it is: the do-nothing reference
     toxic = bool(corpus) and corpus[0].get("genre") == "toxic"

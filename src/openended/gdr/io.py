@@ -57,15 +57,25 @@ def detect_format(path: str | os.PathLike) -> str:
     raise InputError(f"cannot tell the format of {p}; pass --input-format ({', '.join(FORMATS)})")
 
 
-def _check(data: Any, fields: Sequence[str], where: str, rid: str) -> Row | Malformed:
+def _check(data: Any, fields: Sequence[str], where: str, rid: str, raw: str | None = None) -> Row | Malformed:
+    """A row, or a :class:`Malformed` record that keeps the row's whole content (``raw``: the line as read,
+    or the row as JSON) for the quarantine file, so nothing of it is lost."""
+    if raw is None:
+        raw = json.dumps(data, ensure_ascii=False, default=str)
     if not isinstance(data, dict):
-        return Malformed(rid, where, f"a row must be an object, got {type(data).__name__}")
+        return Malformed(rid, where, f"a row must be an object, got {type(data).__name__}", raw)
     for f in fields:
         if f not in data or data[f] is None:
-            return Malformed(rid, where, f"missing field {f!r}")
+            return Malformed(rid, where, f"missing field {f!r}", raw)
         if not isinstance(data[f], str):
-            return Malformed(rid, where, f"field {f!r} is {type(data[f]).__name__}, not text")
+            return Malformed(rid, where, f"field {f!r} is {type(data[f]).__name__}, not text", raw)
     return Row(rid, data)
+
+
+def _unparsed_id(where: str) -> str:
+    """The id of a row that could not be parsed: its place, in a namespace no row id of the data can take
+    (``#`` is not produced by positions, and a data id would have to be this exact string)."""
+    return f"#malformed {where}"
 
 
 def _row_id(data: Any, index: int, id_field: str) -> str:
@@ -92,17 +102,21 @@ def read_rows(
                     data = json.loads(line)
                 except json.JSONDecodeError as err:
                     yield Malformed(
-                        str(n), where, f"invalid JSON ({err.msg} at column {err.colno})", line.rstrip("\n")
+                        _unparsed_id(where),
+                        where,
+                        f"invalid JSON ({err.msg} at column {err.colno})",
+                        line.rstrip("\n"),
                     )
                     continue
-                yield _check(data, fields, where, _row_id(data, n, id_field))
+                yield _check(data, fields, where, _row_id(data, n, id_field), line.rstrip("\n"))
     elif fmt == "csv":
         with open(path, encoding="utf-8", newline="") as f:
             reader = csv.DictReader(f)
             for n, data in enumerate(reader):
                 where = f"line {n + 2}"  # after the header
                 if None in data:  # more cells than header columns
-                    yield Malformed(str(n), where, "more cells than header columns")
+                    raw = json.dumps(list(data.values()), ensure_ascii=False, default=str)
+                    yield Malformed(_unparsed_id(where), where, "more cells than header columns", raw)
                     continue
                 yield _check(dict(data), fields, where, _row_id(data, n, id_field))
     elif fmt in ("parquet", "hf"):
@@ -157,7 +171,18 @@ def write_rows(rows: Sequence[dict[str, Any]], path: str | os.PathLike, fmt: str
         datasets.Dataset.from_list([_flat(r) for r in rows]).save_to_disk(str(path))
     else:
         raise InputError(f"unknown output format {fmt!r}")
+    _owner_only(path)
     return path
+
+
+def _owner_only(path: Path) -> None:
+    """The refined data may still hold personal data the detectors missed: readable by its owner only."""
+    if path.is_dir():
+        path.chmod(0o700)
+        for p in path.rglob("*"):
+            p.chmod(0o700 if p.is_dir() else 0o600)
+    else:
+        path.chmod(0o600)
 
 
 def _flat(row: dict[str, Any]) -> dict[str, Any]:

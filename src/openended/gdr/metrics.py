@@ -1,7 +1,8 @@
 """Metrics of a refined corpus against its gold annotations.
 
-- **leak rate**: fraction of gold PII values that survive in the output (case-insensitive; for numbers,
-  also with spaces, dashes and dots removed, so "4111-1111…" is caught as "4111 1111…");
+- **leak rate**: fraction of gold PII values that survive in the output, *exactly* (case-insensitive) or
+  *nearly* (up to whitespace, punctuation, case or one edit: ``4111-1111…`` for ``4111 1111…``,
+  ``name @example.net``), each also reported alone (``leak_rate_exact``, ``leak_rate_near``);
 - **over-redaction**: fraction of the original's non-PII words (outside gold values, 3+ letters) missing from
   the output: content damaged by the anonymizer;
 - **utility**: MiniLM cosine similarity of output to original, and ROUGE-L F1 (Lin 2004) on words;
@@ -15,25 +16,64 @@ are therefore reported with the coverage (rows output / rows in).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from openended.gdr.matching import leak
+
 _WORD = re.compile(r"[A-Za-z]{3,}")
-_DIGITS = re.compile(r"[\s.\-()]")
 
 
-def _norm_digits(s: str) -> str:
-    return _DIGITS.sub("", s)
+def read_corpus(path: str | Path) -> list[dict[str, Any]]:
+    """A gold corpus (JSONL): each line an object with ``text``, an optional ``id`` (default: the line's
+    position; always compared as text) and ``gold``: ``[{"kind", "value"}]`` or a plain list of strings (kind
+    ``PII``). A line that is not such an object is an error naming the file, line and field."""
+    from openended.gdr.io import InputError
+
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"{path}: cannot read the corpus ({err})") from None
+    rows: list[dict[str, Any]] = []
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise InputError(f"{path}, line {n}: invalid JSON ({err.msg})") from None
+        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+            raise InputError(f"{path}, line {n}, field 'text': each row needs a text")
+        gold = row.get("gold", [])
+        if not isinstance(gold, list):
+            raise InputError(f"{path}, line {n}, field 'gold': expected a list")
+        items = []
+        for j, g in enumerate(gold):
+            if isinstance(g, str):
+                items.append({"kind": "PII", "value": g})
+            elif isinstance(g, dict) and isinstance(g.get("value"), str):
+                items.append({"kind": str(g.get("kind") or "PII"), "value": g["value"]})
+            else:
+                raise InputError(f"{path}, line {n}, field 'gold[{j}]': expected a string or {{kind, value}}")
+        rid = row.get("id", len(rows))
+        rows.append({**row, "id": str(rid), "gold": items})
+    if not rows:
+        raise InputError(f"{path}: the corpus is empty")
+    ids = [r["id"] for r in rows]
+    if len(set(ids)) != len(ids):
+        raise InputError(f"{path}: row ids repeat; each row needs its own id")
+    return rows
 
 
 def leaked(value: str, output: str) -> bool:
-    if value.lower() in output.lower():
-        return True
-    digits = _norm_digits(value)
-    return sum(c.isdigit() for c in digits) >= 7 and digits in _norm_digits(output)
+    """A gold value survives in the output, exactly or nearly (:func:`openended.gdr.matching.leak`)."""
+    return leak(value, output) is not None
 
 
 def content_words(text: str, gold: Sequence[Mapping[str, str]]) -> list[str]:
@@ -74,13 +114,15 @@ def evaluate_pii(
     lost, utility, rouge = [], [], []
     pairs = []
     emitted_leaks: list[bool] = []  # gold spans of rows that reached the output
+    exact: list[bool] = []
     for row in corpus:
         out = outputs.get(row["id"])
         for g in row["gold"]:
-            leak = out is not None and leaked(g["value"], out)
-            by_kind.setdefault(g["kind"], []).append(leak)
+            how = leak(g["value"], out) if out is not None else None
+            by_kind.setdefault(g["kind"], []).append(how is not None)
+            exact.append(how == "exact")
             if out is not None:
-                emitted_leaks.append(leak)
+                emitted_leaks.append(how is not None)
         words = content_words(row["text"], row["gold"])
         if out is None:
             lost.append(1.0)
@@ -101,7 +143,9 @@ def evaluate_pii(
     return {
         "rows": len(corpus),
         "coverage": kept / len(corpus) if corpus else float("nan"),
-        "leak_rate": float(np.mean(all_leaks)) if all_leaks else 0.0,
+        "leak_rate": float(np.mean(all_leaks)) if all_leaks else 0.0,  # exact or near
+        "leak_rate_exact": float(np.mean(exact)) if exact else 0.0,
+        "leak_rate_near": float(np.mean(all_leaks) - np.mean(exact)) if exact else 0.0,
         "leak_rate_by_kind": {k: float(np.mean(v)) for k, v in sorted(by_kind.items())},
         # among emitted rows only: a method that quarantines most rows cannot look safe by emitting little
         "leak_rate_emitted": float(np.mean(emitted_leaks)) if emitted_leaks else float("nan"),

@@ -20,7 +20,7 @@ from openended.gdr.io import Row
 from openended.gdr.rewriter import clean_rewrite
 from openended.gdr.tasks import Item, RefinementTask, make_task
 from openended.gdr.verifiers import Verifier, verdict_summary
-from openended.llm import LLM, SamplingParams
+from openended.llm import LLM, PromptTooLong, SamplingParams
 
 
 def verify_and_retry(
@@ -41,13 +41,33 @@ def verify_and_retry(
         for item in pending:
             by_params.setdefault(_params(item, config), []).append(item)
         for params, group in by_params.items():
-            responses = rewriter.generate([task.prompt(i) for i in group], params)
-            for item, response in zip(group, responses, strict=True):
+            for item, response in zip(group, _generate(rewriter, task, group, params), strict=True):
+                if response is None:  # its prompt does not fit the model: no attempt can be made
+                    continue
                 item.attempts += 1
                 item.rewrite = clean_rewrite(response.text)
                 item.verdicts = [v(item.text, item.rewrite, item.findings) for v in verifiers]
                 item.passed = all(v.passed for v in item.verdicts)
-        pending = [i for i in pending if not i.passed and i.attempts < config.max_attempts]
+        pending = [i for i in pending if not i.passed and not i.unfit and i.attempts < config.max_attempts]
+
+
+def _generate(rewriter: LLM, task: RefinementTask, group: list[Item], params: SamplingParams) -> list[Any]:
+    """The group's responses in one batch; if a prompt does not fit the model's context, one at a time, so
+    that only the items too long for it are set aside (``unfit``, with the model's reason) — never the run."""
+    try:
+        return rewriter.generate([task.prompt(i) for i in group], params)
+    except PromptTooLong:
+        if len(group) == 1:
+            return _one(rewriter, task, group[0], params)
+        return [r for item in group for r in _one(rewriter, task, item, params)]
+
+
+def _one(rewriter: LLM, task: RefinementTask, item: Item, params: SamplingParams) -> list[Any]:
+    try:
+        return rewriter.generate([task.prompt(item)], params)
+    except PromptTooLong as err:
+        item.unfit = f"too long for the model's context ({err})"
+        return [None]
 
 
 def _params(item: Item, config: GDRConfig) -> SamplingParams:
@@ -97,6 +117,8 @@ class Refiner:
             verdicts = [v(item.text, redacted, item.findings) for v in self.verifiers]
             if all(v.passed for v in verdicts):
                 item.rewrite, item.verdicts, item.passed, item.fallback = redacted, verdicts, True, True
+            else:
+                item.fallback_verdicts = verdicts
 
     def refine(self, rows: Sequence[Row], fields: Sequence[str]) -> list[tuple[str, dict[str, Any]]]:
         """``(where, record)`` per row, in order: ``where`` is ``output`` or ``quarantine``."""
@@ -141,10 +163,23 @@ class Refiner:
             for i in items:
                 data[i.column] = i.rewrite
             return "output", {**data, "_gdr": provenance}
-        failed = [i.column for i in items if not i.passed]
-        reasons = [v.summary or v.name for i in items if not i.passed for v in i.verdicts if not v.passed]
+        failed = [i for i in items if not i.passed]
+        reasons = []
+        for i in failed:
+            reasons += [f"{i.column}: {i.unfit}"] if i.unfit else []
+            reasons += [f"{i.column}: {v.summary or v.name}" for v in i.verdicts if not v.passed]
+            # the check that refused the fallback redaction, the last thing tried
+            reasons += [
+                f"{i.column}: fallback redaction refused by {v.name}: {v.summary or 'failed'}"
+                for v in i.fallback_verdicts
+                if not v.passed
+            ]
+        unfit = [i.column for i in failed if i.unfit]
+        columns = ", ".join(i.column for i in failed)
         provenance["reason"] = (
-            f"not verified after {self.config.max_attempts} attempt(s): {', '.join(failed)}"
+            f"too long for the model's context: {', '.join(unfit)}"
+            if unfit and len(unfit) == len(failed)
+            else f"not verified after {self.config.max_attempts} attempt(s): {columns}"
         )
         provenance["failures"] = reasons
         return "quarantine", {**row.data, "_gdr": provenance}

@@ -8,6 +8,7 @@ dataset in the input's format (``refined.*``) once every row is done, and the su
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import time
 from collections.abc import Iterable, Iterator
@@ -22,6 +23,7 @@ from openended.gdr.pipeline import build_refiner
 from openended.gdr.surrogates import KEY_ENV, new_key
 from openended.llm import LLM, load
 
+log = logging.getLogger(__name__)
 EXTENSIONS = {"jsonl": "refined.jsonl", "csv": "refined.csv", "parquet": "refined.parquet", "hf": "refined"}
 
 
@@ -71,6 +73,9 @@ def run_gdr(run: Run, rewriter: LLM | None = None, judge: LLM | None = None) -> 
         raise InputError("no input: pass --input FILE")
     ids, malformed = scan(config)
     total = len(ids)
+    if total == 0:
+        log.warning("%s has no rows: nothing to refine", config.input)
+        run.log(0, event="warning", message="the input has no rows")
     key = surrogate_key(run.path)
     with Ledger(run.path) as ledger:
         for m in malformed:

@@ -55,6 +55,8 @@ class Item:
     verdicts: list[Verdict] = field(default_factory=list)
     passed: bool = False
     fallback: bool = False
+    unfit: str = ""  # why the rewriter could not take this item (its prompt is longer than the context)
+    fallback_verdicts: list[Verdict] = field(default_factory=list)  # the redaction's, when it was refused
 
     @property
     def feedback(self) -> str:

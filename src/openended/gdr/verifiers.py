@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from openended.gdr.detectors import Finding, detect
+from openended.gdr.matching import leak
 from openended.llm import LLM
 from openended.llm.classifiers import toxicity
 from openended.llm.judge import answer_choices
@@ -41,8 +42,9 @@ def _kinds(findings: Sequence[Finding]) -> str:
 
 
 class PIIVerifier:
-    """No PII of the original survives: neither a detected original value (case-insensitive) nor any span the
-    detectors find in the rewrite that also occurs in the original (what the detectors missed at first)."""
+    """No PII of the original survives: no detected original value, exactly or nearly (up to whitespace,
+    punctuation, case or one edit: :mod:`~openended.gdr.matching`), and no span the detectors find in the
+    rewrite that also occurs in the original (what the detectors missed at first)."""
 
     name = "pii"
 
@@ -50,8 +52,7 @@ class PIIVerifier:
         self.use_presidio = use_presidio
 
     def __call__(self, original: str, rewrite: str, findings: Sequence[Finding]) -> Verdict:
-        low = rewrite.lower()
-        leaked = [f for f in findings if f.text.strip() and f.text.lower() in low]
+        leaked = [f for f in findings if leak(f.text, rewrite)]
         seen = {f.text.lower() for f in leaked}
         for f in detect(rewrite, self.use_presidio):
             if f.text.lower() in original.lower() and f.text.lower() not in seen:

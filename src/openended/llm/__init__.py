@@ -5,7 +5,7 @@ Specs (see :mod:`openended.llm.specs`): ``smollm2-135m`` (embedded default), ``g
 ``openai:MODEL@http://host:port/v1``, ``scripted:echo``; options as ``SPEC?key=value&key=value``.
 """
 
-from openended.llm.base import LLM, LLMError
+from openended.llm.base import LLM, LLMError, PromptTooLong
 from openended.llm.specs import DEFAULT_MODEL, load, load_shared
 from openended.llm.types import ChoiceScores, Completion, Message, Prompt, Response, SamplingParams, Usage
 
@@ -17,6 +17,7 @@ __all__ = [
     "LLMError",
     "Message",
     "Prompt",
+    "PromptTooLong",
     "Response",
     "SamplingParams",
     "Usage",

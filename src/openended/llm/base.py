@@ -32,6 +32,11 @@ class LLMError(UserError, RuntimeError):
     """A model could not be loaded or a call failed; the message says what to install, pass or fix."""
 
 
+class PromptTooLong(LLMError):
+    """One prompt does not fit the model's context: a property of that input, not of the model or server,
+    so a pipeline can set that input aside and go on with the others."""
+
+
 def plain_transcript(messages: Sequence[Message]) -> str:
     """Chat rendered for a model without a chat template (a base model): ``Role: content`` lines and an
     open ``Assistant:`` turn."""

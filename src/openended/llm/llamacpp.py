@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from openended.llm.base import LLM, LLMError, plain_transcript
+from openended.llm.base import LLM, LLMError, PromptTooLong, plain_transcript
 from openended.llm.types import Completion, Prompt, Response, SamplingParams, Usage, is_chat
 
 
@@ -86,7 +86,7 @@ class LlamaCppLLM(LLM):
         for prompt in prompts:
             tokens = self.tokenize(self.render(prompt))
             if len(tokens) >= self.model.n_ctx():
-                raise LLMError(
+                raise PromptTooLong(
                     f"prompt of {len(tokens)} tokens does not fit the context of "
                     f"{self.model.n_ctx()} (pass {self.spec.split('?')[0]}?n_ctx=...)"
                 )

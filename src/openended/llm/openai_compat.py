@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import threading
 import time
 from collections.abc import Sequence
 from typing import Any, cast
 
-from openended.llm.base import LLM, LLMError
+from openended.llm.base import LLM, LLMError, PromptTooLong
 from openended.llm.types import Completion, Message, Prompt, Response, SamplingParams, Usage, is_chat
 
 RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
@@ -32,6 +33,15 @@ class ServerError(LLMError):
         self.status = status
         where = f"HTTP {status}" if status is not None else "no response"
         super().__init__(f"OpenAI-compatible server at {url}: {where}: {message[:500]}")
+
+
+class ServerPromptTooLong(ServerError, PromptTooLong):
+    """The server refused a prompt as longer than its context (vLLM, llama.cpp and OpenAI say so in a 400)."""
+
+
+_TOO_LONG = re.compile(
+    r"context length|context window|maximum context|too many tokens|exceeds? the context", re.I
+)
 
 
 class OpenAICompatLLM(LLM):
@@ -98,6 +108,8 @@ class OpenAICompatLLM(LLM):
             finally:
                 with self._flight_lock:
                     self.in_flight -= 1
+            if status == 400 and _TOO_LONG.search(message):
+                raise ServerPromptTooLong(status, message, url)
             if (status is not None and status not in RETRY_STATUS) or attempt == self.max_retries:
                 raise ServerError(status, message, url)
             time.sleep(self.backoff * 2**attempt * (0.5 + random.random()))
