@@ -115,7 +115,7 @@ def resolve_keys(
     return present
 
 
-LAZY_WINDOWS = 64  # single-window reads of a run before it is read whole (~ the cost of one whole read)
+LAZY_WINDOWS = 16  # single-window reads of a run before it is read whole: a shuffled first batch stays lazy
 
 
 class Recording:
