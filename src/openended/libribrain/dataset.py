@@ -9,6 +9,7 @@ run, never by window.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import threading
@@ -183,7 +184,8 @@ class Recording:
         self._lock = threading.Lock()
 
     def __del__(self) -> None:
-        self._close()
+        with contextlib.suppress(Exception):  # at interpreter exit h5py may be gone before us
+            self._close()
 
 
 @dataclass
