@@ -472,13 +472,17 @@ class SpeechDataset(MEGDataset):
         return self._labels[:, self.n_times // 2]
 
 
-class PhonemeDataset(MEGDataset):
-    """Phoneme classification: one window per phoneme onset (``tmin..tmax`` around it); label = class id."""
+class OnsetDataset(MEGDataset):
+    """One window per event onset (``tmin..tmax`` around it), label = the event's class id; subclasses say
+    which events of a run are samples (:meth:`_samples`)."""
+
+    def _samples(self, events: list) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
 
     def _collect(self) -> None:
         runs, starts, labels, onsets = [], [], [], []
         for r, rec in enumerate(self.recordings):
-            on, lab = T.phoneme_samples(rec.events)
+            on, lab = self._samples(rec.events)
             runs.append(np.full(len(on), r))
             starts.append(T.window_starts(on, self.tmin, rec.sfreq))
             labels.append(lab)
@@ -500,7 +504,14 @@ class PhonemeDataset(MEGDataset):
         return self._labels
 
 
-class WordDataset(MEGDataset):
+class PhonemeDataset(OnsetDataset):
+    """Phoneme classification: one window per phoneme onset (``tmin..tmax`` around it); label = class id."""
+
+    def _samples(self, events: list) -> tuple[np.ndarray, np.ndarray]:
+        return T.phoneme_samples(events)
+
+
+class WordDataset(OnsetDataset):
     """Word classification over a fixed vocabulary (the 2026 competition's primary one by default), or
     keyword detection with ``keywords``: one window per word onset (pnpl's defaults ``tmin = 0``, ``tmax =
     0.5`` s); see :mod:`~openended.libribrain.words` for how a word is matched."""
@@ -520,33 +531,13 @@ class WordDataset(MEGDataset):
         self.vocabulary = tuple(vocabulary)
         self.keywords = tuple(keywords) if keywords is not None else None
         self.classes = ("other", "keyword") if self.keywords is not None else self.vocabulary
+        self.out_of_vocabulary = 0
         super().__init__(root, partition, keys, tmin=tmin, tmax=tmax, **kw)
 
-    def _collect(self) -> None:
-        runs, starts, labels, onsets = [], [], [], []
-        self.out_of_vocabulary = 0
-        for r, rec in enumerate(self.recordings):
-            on, lab, left_out = W.word_samples(rec.events, self.vocabulary, self.keywords)
-            self.out_of_vocabulary += left_out
-            runs.append(np.full(len(on), r))
-            starts.append(T.window_starts(on, self.tmin, rec.sfreq))
-            labels.append(lab)
-            onsets.append(on)
-        self.run_index = np.concatenate(runs).astype(np.int64)
-        self.starts = np.concatenate(starts)
-        self._labels = np.concatenate(labels)
-        self.event_onsets = np.concatenate(onsets)
-
-    def _select(self, keep: np.ndarray) -> None:
-        super()._select(keep)
-        self._labels, self.event_onsets = self._labels[keep], self.event_onsets[keep]
-
-    def label(self, i: int) -> int:
-        return int(self._labels[i])
-
-    @property
-    def labels(self) -> np.ndarray:
-        return self._labels
+    def _samples(self, events: list) -> tuple[np.ndarray, np.ndarray]:
+        onsets, labels, left_out = W.word_samples(events, self.vocabulary, self.keywords)
+        self.out_of_vocabulary += left_out
+        return onsets, labels
 
     @property
     def sample_subjects(self) -> np.ndarray:
