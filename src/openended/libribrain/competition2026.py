@@ -31,6 +31,7 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -228,18 +229,24 @@ def write_submission(
     return path
 
 
+def _csv_rows(path: Path, reader: Any) -> list[Any]:
+    """Every row of a UTF-8 CSV file through ``reader`` (``csv.reader`` or ``csv.DictReader``); a missing or
+    undecodable file is a :class:`SubmissionError` naming it."""
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            return list(reader(f))
+    except FileNotFoundError:
+        raise SubmissionError(f"{path}: not found") from None
+    except UnicodeDecodeError as err:
+        raise SubmissionError(f"{path}: not UTF-8 text ({err})") from None
+
+
 def read_submission(path: str | os.PathLike, expected: int | None = None) -> np.ndarray:
     """The primary probabilities of a submission, rows in index order, after the checks the competition
     makes: the exact header, indices 0…N−1 each once, N rows (``expected``), finite non-negative numbers.
     Every problem names the file, line and column."""
     path = Path(path)
-    try:
-        with open(path, newline="", encoding="utf-8") as f:
-            rows = list(csv.reader(f))
-    except FileNotFoundError:
-        raise SubmissionError(f"{path}: not found") from None
-    except UnicodeDecodeError as err:
-        raise SubmissionError(f"{path}: not UTF-8 text ({err})") from None
+    rows = _csv_rows(path, csv.reader)
     if not rows:
         raise SubmissionError(f"{path}: empty file")
     head = [c.lstrip("\ufeff") if i == 0 else c for i, c in enumerate(rows[0])]
@@ -308,11 +315,7 @@ def write_answers(path: str | os.PathLike, labels: np.ndarray) -> Path:
 def read_answers(path: str | os.PathLike) -> np.ndarray:
     index = {w: i for i, w in enumerate(PRIMARY_VOCABULARY)}
     path = Path(path)
-    try:
-        with open(path, newline="", encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
-    except FileNotFoundError:
-        raise SubmissionError(f"{path}: not found") from None
+    rows = _csv_rows(path, csv.DictReader)
     labels = np.empty(len(rows), np.int64)
     seen = np.zeros(len(rows), bool)
     for line, row in enumerate(rows, start=2):
