@@ -101,6 +101,26 @@ def test_train_target_keeps_snapshots_with_their_strength(target):
     assert (target / "artifacts" / "training.png").is_file() and (target / "report.html").is_file()
 
 
+def test_self_play_can_start_from_a_trained_team(target, tmp_path, capsys):
+    from openended.madrid.target import initial_policy
+    from openended.rl.policies import load_policy, snapshots
+
+    start = initial_policy(str(target), 3)  # a run directory: its last snapshot
+    shipped = initial_policy("shipped", 3)
+    assert start.obs_dim == shipped.obs_dim
+    # with a vanishing learning rate the first snapshot of a warm-started run is the starting team itself
+    args = [*TARGET, "--init-from", str(target), "--scripted-share", "0", "--ppo.lr", "1e-30"]
+    assert main(["madrid", "train-target", "--runs-root", str(tmp_path), "--name", "w", *args]) == 0
+    first, _ = load_policy(snapshots(tmp_path / "w", "football-3v3")[0].path)
+    for a, b in zip(first.state_dict().values(), start.state_dict().values(), strict=True):
+        assert torch.allclose(a, b, atol=1e-6)
+    # a team of another shape, or nothing there: one line, and no run left behind
+    for bad in (["--hidden", "32"], ["--init-from", str(tmp_path / "nothing")]):
+        code = main(["madrid", "train-target", "--runs-root", str(tmp_path), "--name", "bad", *args, *bad])
+        assert code != 0 and "init_from" in capsys.readouterr().err
+        assert not (tmp_path / "bad").exists()
+
+
 def test_a_two_iteration_search_end_to_end_with_resume(target, tmp_path):
     args = [
         "--target", str(target), *FOOTBALL, "--emitters", "2", "--batch-size", "2", "--repeats", "2",

@@ -96,6 +96,14 @@ class TargetConfig(Config):
         ge=0.0,
         le=1.0,
     )
+    init_from: str = param(
+        "",
+        "start from a trained team instead of random weights: 'shipped' (the target shipped with openended), "
+        "a train-target run directory (its last snapshot) or a policy file; with scripted_share 0 this is "
+        "self-play after a stage against the scripted team, a curriculum as TiZero's self-play began with "
+        "one (Lin et al. 2023, 'TiZero: Mastering Multi-Agent Football with Curriculum Learning and "
+        "Self-Play')",
+    )
     snapshots: int = param(8, "snapshots kept along training, evenly spaced; the last is the target", ge=1)
     checkpoint_every: int = param(10, "checkpoint every N updates", ge=1)
     seed: int = param(0, "random seed", ge=0)

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from openended.core.config import ConfigError
 from openended.core.report import curves_figure
 from openended.core.runs import Run
 from openended.madrid.config import FootballConfig, TargetConfig
@@ -69,6 +70,24 @@ def random_starts(share: float, players: int, seed: int) -> Any:
     return start
 
 
+def initial_policy(source: str, players: int) -> MLPActorCritic:
+    """The team a training run starts from: ``shipped``, a train-target run directory (its last snapshot)
+    or a policy file."""
+    path = Path(source)
+    if source != "shipped" and not path.is_file() and not path.is_dir():
+        raise ConfigError("init_from", f"{source!r}: no such policy file or run directory")
+    try:
+        if source == "shipped" or path.is_dir():
+            folder = "" if source == "shipped" else source
+            path = snapshots(folder, game_name(players), shipped=SHIPPED)[-1].path
+        model, _ = load_policy(path, "cpu")
+    except (OSError, ValueError) as e:
+        raise ConfigError("init_from", f"{source!r}: {e}") from None
+    if not isinstance(model, MLPActorCritic):
+        raise ConfigError("init_from", f"{source!r}: not a football team (an MLP policy)")
+    return model
+
+
 def train_target(run: Run) -> None:
     cfg: TargetConfig = run.config  # type: ignore[assignment]
     torch.manual_seed(cfg.seed)
@@ -87,6 +106,16 @@ def train_target(run: Run) -> None:
         else None,
     )
     model = MLPActorCritic(envs.obs_dim, NUM_ACTIONS, cfg.hidden, cfg.layers)
+    if cfg.init_from:
+        start = initial_policy(cfg.init_from, cfg.football.players)
+        if (start.obs_dim, start.hidden, start.layers) != (envs.obs_dim, cfg.hidden, cfg.layers):
+            raise ConfigError(
+                "init_from",
+                f"{cfg.init_from!r}: its network (obs {start.obs_dim}, hidden {start.hidden}, "
+                f"layers {start.layers}) does not fit this game and config (obs {envs.obs_dim}, hidden "
+                f"{cfg.hidden}, layers {cfg.layers})",
+            )
+        model.load_state_dict(start.state_dict())
     per_update = cfg.ppo.num_envs * cfg.ppo.num_steps  # game steps
     total_updates = math.ceil(cfg.total_steps / per_update)
     ppo = PPO(cfg.ppo.replace(num_envs=envs.num_envs), model, envs, device, total_updates)
