@@ -156,6 +156,10 @@ def main() -> None:
     ap.add_argument(
         "--model", default="hf:smollm2-135m", help="the policy to train (a transformers checkpoint)"
     )
+    ap.add_argument(
+        "--eval-flag", action="append", default=[], metavar="FLAG=VALUE",
+        help="an evaluation flag for the base model and trained runs, e.g. --eval-flag=--evaluation.steps=8",
+    )  # fmt: skip
     ap.add_argument("--tiny", action="store_true", help="toy sizes for a CPU check")
     a = ap.parse_args()
     out: Path = a.out
@@ -164,7 +168,7 @@ def main() -> None:
     os.environ.setdefault("OPENENDED_PROGRESS", "0")
 
     flags = ["--model", a.model, "--steps", str(a.grpo_steps), "--checkpoint-every", "25"]
-    eval_flags: list[str] = []
+    eval_flags = [part for flag in a.eval_flag for part in flag.split("=", 1)]
     if a.lr is not None:
         flags += ["--grpo.lr", str(a.lr)]
     if a.prompts_per_step is not None:

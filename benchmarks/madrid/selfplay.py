@@ -133,23 +133,61 @@ def plot(out: Path, result: dict[str, Any]) -> None:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
-    for name, rows in result["curves"].items():
+    colours = dict(zip(STRENGTHS, ("tab:green", "tab:orange", "tab:red"), strict=True))
+    for n, (name, rows) in enumerate(result["curves"].items()):
         pts = [r for r in rows if "value_vs_scripted_0.05" in r]
-        for s, style in zip(STRENGTHS, ("-", "--", ":"), strict=True):
-            axes[0].plot([r["step"] for r in pts], [r[f"value_vs_scripted_{s}"] for r in pts], style,
-                         label=f"{name} vs scripted {s}")  # fmt: skip
-        goal = [r for r in rows if "goal_rate" in r]
-        axes[1].plot([r["step"] for r in goal], [r["goal_rate"] for r in goal], label=name)
-    for s, style in zip(STRENGTHS, ("-", "--", ":"), strict=True):
-        axes[0].axhline(result["measured"]["start"][f"scripted_{s}"]["value"], color="grey", ls=style, lw=0.8)
-    axes[0].set(xlabel="game steps of self-play", ylabel="value (+1 win, −1 loss)",
-                title="against the scripted team (grey: the starting team)")  # fmt: skip
-    axes[1].set(xlabel="game steps of self-play", ylabel="share of self-play games with a goal",
-                title="goals in self-play")  # fmt: skip
-    axes[0].legend(fontsize=6)
+        for s in STRENGTHS:
+            values = [r[f"value_vs_scripted_{s}"] for r in pts]
+            label = f"vs scripted {s}" if n == 0 else None
+            axes[0].plot([r["step"] for r in pts], values, color=colours[s], alpha=0.8, lw=1, label=label)
+        # a game that ends before the time limit ends with a goal: until every game has run its course once,
+        # the finished games are only the ones with goals, so the rate starts from there
+        cfg = result["configs"][name]
+        first = cfg["ppo"]["num_envs"] * cfg["train_episode_steps"]
+        goal = [r for r in rows if "goal_rate" in r and r["step"] >= first]
+        axes[1].plot([r["step"] for r in goal], [r["goal_rate"] for r in goal], lw=1, label=name)
+    for s in STRENGTHS:
+        start = result["measured"]["start"][f"scripted_{s}"]["value"]
+        axes[0].axhline(start, color=colours[s], ls="--", lw=0.8)
+    axes[0].set(xlabel="game steps of self-play", ylabel="value (+1 win, −1 loss)", ylim=(-1, 1),
+                title="against the scripted team, each seed (dashed: the starting team)")  # fmt: skip
+    axes[1].set(xlabel="game steps of self-play", ylabel="share of games with a goal (last 200)",
+                title="goals in self-play", ylim=(0, None))  # fmt: skip
+    axes[0].legend(fontsize=7)
     axes[1].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(out / "madrid-selfplay.png", dpi=110)
+
+
+def ship(out: Path, seed: int, base: Path) -> None:
+    """Make the shipped 3v3 set the whole curriculum: ``base``'s snapshots (the stage against the scripted
+    team, its last the starting team) followed by seed ``seed``'s self-play snapshots, their steps counted
+    from the curriculum's start; the last self-play snapshot becomes the target, every earlier one a
+    reference."""
+    from openended.core.serialize import load_tree, save_tree
+    from openended.rl.policies import INDEX, write_index
+
+    game = f"football-{PLAYERS}v{PLAYERS}"
+    index = json.loads((base / INDEX).read_text())
+    first = [e for e in index["snapshots"] if not e.get("self_play")]
+    offset = max(e["step"] for e in first)
+    run = out / "runs" / f"selfplay-{seed}" / "artifacts" / "policies"
+    added = []
+    for e in json.loads((run / INDEX).read_text())["snapshots"]:
+        step = offset + int(e["step"])
+        tree = load_tree(run / e["file"])
+        tree["info"] |= {"step": step, "self_play_step": int(e["step"])}
+        name = f"step_{step:012d}.npz"
+        save_tree(base / name, tree)
+        added.append({"file": name, "step": step, "mean_return": e["mean_return"], "self_play": True})
+    note = (
+        f"a curriculum: {len(first)} snapshots of MAPPO against VMAS's scripted team at 0.05 (to "
+        f"{offset:,} steps), then {len(added)} of pure self-play continued from the last of them "
+        f"(benchmarks/madrid/selfplay.py, seed {seed}); steps counted from the start; mean_return = mean "
+        "value against VMAS's scripted team at strengths 0.05, 0.5, 0.95 on random levels"
+    )
+    write_index(base, game, first + added, note=note)
+    print(f"shipped: {len(first)} + {len(added)} snapshots in {base}")
 
 
 def main() -> None:
@@ -164,8 +202,17 @@ def main() -> None:
         help="a train-target flag beyond these, e.g. --train-flag=--ppo.lr=1e-4",
     )  # fmt: skip
     ap.add_argument("--tiny", action="store_true")
+    ap.add_argument(
+        "--ship", type=int, metavar="SEED",
+        help="only append this seed's finished self-play snapshots to the shipped 3v3 set (see ship())",
+    )  # fmt: skip
     a = ap.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
+    if a.ship is not None:
+        from openended.madrid.target import SHIPPED
+
+        ship(a.out, a.ship, SHIPPED / f"football-{PLAYERS}v{PLAYERS}")
+        return
     total = 16 * 32 * 4 if a.tiny else a.total_steps
     extra = [part for flag in a.train_flag for part in flag.split("=", 1)]
     runs = train(a.out, a.seeds, total, a.init_from, a.tiny, extra)
