@@ -107,15 +107,15 @@ def train_target(run: Run) -> None:
     )
     model = MLPActorCritic(envs.obs_dim, NUM_ACTIONS, cfg.hidden, cfg.layers)
     if cfg.init_from:
-        start = initial_policy(cfg.init_from, cfg.football.players)
-        if (start.obs_dim, start.hidden, start.layers) != (envs.obs_dim, cfg.hidden, cfg.layers):
+        team = initial_policy(cfg.init_from, cfg.football.players)
+        if (team.obs_dim, team.hidden, team.layers) != (envs.obs_dim, cfg.hidden, cfg.layers):
             raise ConfigError(
                 "init_from",
-                f"{cfg.init_from!r}: its network (obs {start.obs_dim}, hidden {start.hidden}, "
-                f"layers {start.layers}) does not fit this game and config (obs {envs.obs_dim}, hidden "
+                f"{cfg.init_from!r}: its network (obs {team.obs_dim}, hidden {team.hidden}, "
+                f"layers {team.layers}) does not fit this game and config (obs {envs.obs_dim}, hidden "
                 f"{cfg.hidden}, layers {cfg.layers})",
             )
-        model.load_state_dict(start.state_dict())
+        model.load_state_dict(team.state_dict())
     per_update = cfg.ppo.num_envs * cfg.ppo.num_steps  # game steps
     total_updates = math.ceil(cfg.total_steps / per_update)
     ppo = PPO(cfg.ppo.replace(num_envs=envs.num_envs), model, envs, device, total_updates)
