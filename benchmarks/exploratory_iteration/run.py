@@ -124,7 +124,36 @@ def _training(paths: list[Path]) -> dict:
     return rows
 
 
-def _figure(curves: dict[str, dict], path: Path, train_depth: float) -> None:
+def _constant_answers(run: Path) -> dict[str, dict[str, float]]:
+    """Held-out score and solve rate of answers that ignore everything but the numbers: the first two
+    numbers always combined by one operation. A trained policy at one of these has collapsed to it."""
+    import numpy as np
+
+    from openended.core.config import from_dict
+    from openended.exploratory_iteration.countdown import Countdown, CountdownConfig, verify
+
+    cfg = json.loads((run / "config.json").read_text())
+    domain = Countdown(from_dict(CountdownConfig, cfg["domain"]))
+    held = domain.held_out[: int(cfg["evaluation"]["instances"])]
+    answers = {
+        "a + b": lambda a, b: f"{a} + {b}",
+        "a * b": lambda a, b: f"{a} * {b}",
+        "max - min": lambda a, b: f"{max(a, b)} - {min(a, b)}",
+        "max / min": lambda a, b: f"{max(a, b)} / {min(a, b)}",
+    }
+    out = {}
+    for name, answer in answers.items():
+        verdicts = [verify(i, answer(*i.numbers[:2])) for i in held]
+        out[name] = {
+            "score": float(np.mean([v.score for v in verdicts])),
+            "solved": float(np.mean([v.score == 1 for v in verdicts])),
+        }
+    return out
+
+
+def _figure(
+    curves: dict[str, dict], path: Path, train_depth: float, constants: dict[str, dict[str, float]]
+) -> None:
     import numpy as np
     from matplotlib.figure import Figure
 
@@ -134,6 +163,10 @@ def _figure(curves: dict[str, dict], path: Path, train_depth: float) -> None:
         m, s = np.array(c["score_mean"]), np.array(c["score_sd"])
         ax.plot(c["k"], m, marker="o", ms=3, label=f"{label} ({len(c['runs'])})")
         ax.fill_between(c["k"], m - s, m + s, alpha=0.15)
+    best = max(constants.items(), key=lambda kv: kv[1]["score"], default=None)
+    if best is not None:  # the best answer that ignores the target: a policy here may have collapsed to it
+        ax.axhline(best[1]["score"], color="black", ls="--", lw=0.8)
+        ax.text(0, best[1]["score"], f" always '{best[0]}'", va="bottom", fontsize=8)
     ax.axvline(train_depth, color="grey", ls=":", lw=1)
     ax.text(train_depth, ax.get_ylim()[1], " deepest trained", va="top", fontsize=8, color="grey")
     ax.set_xlabel("self-improvement steps k (held-out Countdown)")
@@ -203,7 +236,9 @@ def main() -> None:
         trained = [p for m, ps in groups.items() if m != "base model" for p in ps]
         training = _training(trained)
         deepest = max((t.get("buffer_max_depth", 0) for t in training.values()), default=0)
-        _figure(curves, out / "exit-k-steps.png", deepest)
+        some_run = next(p for ps in groups.values() for p in ps)
+        constants = _constant_answers(some_run)
+        _figure(curves, out / "exit-k-steps.png", deepest, constants)
         device = "cpu"
         try:
             import torch
@@ -218,6 +253,7 @@ def main() -> None:
             "curves": curves,
             "training": training,
             "deepest_buffer_history": deepest,
+            "constant_answers": constants,
             "wall_s": round(time.time() - t0, 1),
         }
         (out / "exit-results.json").write_text(json.dumps(result, indent=1) + "\n")

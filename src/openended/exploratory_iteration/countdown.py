@@ -41,6 +41,13 @@ class CountdownConfig(Config):
     max_number: int = param(30, "largest given number", ge=2, le=100)
     uses: int = param(2, "numbers the hidden solution uses (the target's expression)", ge=2)
     max_target: int = param(100, "largest target", ge=2)
+    balanced_operators: bool = param(
+        True,
+        "draw the hidden solution's last operation uniformly from + - * / before its numbers, so that no one "
+        "operation solves most instances (drawing the expression first and rejecting invalid ones leaves "
+        "56 % sums at the defaults; trained policies then always added: "
+        "benchmarks/results/exploratory/exit-pilot-h100.json)",
+    )
     held_out: int = param(200, "held-out instances for evaluation", ge=1)
 
     def validate(self) -> None:
@@ -171,15 +178,16 @@ def verify(instance: Instance, text: str) -> Verdict:
 _OPS = ("+", "-", "*", "/")
 
 
-def _random_expression(values: list[int], rng: random.Random) -> Fraction | None:
-    """Value of a random binary expression tree over ``values`` (in the given order), or None."""
+def _random_expression(values: list[int], rng: random.Random, op: str | None = None) -> Fraction | None:
+    """Value of a random binary expression tree over ``values`` (in the given order), or None; ``op`` fixes
+    the last operation (the root's)."""
     if len(values) == 1:
         return Fraction(values[0])
     split = rng.randrange(1, len(values))
     left, right = _random_expression(values[:split], rng), _random_expression(values[split:], rng)
     if left is None or right is None:
         return None
-    op = rng.choice(_OPS)
+    op = op or rng.choice(_OPS)
     if op == "/":
         return None if right == 0 else left / right
     return left + right if op == "+" else left - right if op == "-" else left * right
@@ -187,10 +195,12 @@ def _random_expression(values: list[int], rng: random.Random) -> Fraction | None
 
 def generate(cfg: CountdownConfig, rng: random.Random) -> Instance:
     """One instance with a positive whole target ≤ ``max_target`` reachable from ``uses`` of its numbers."""
+    # the last operation first, then numbers until it gives a valid target: every operation equally often
+    op = rng.choice(_OPS) if cfg.balanced_operators else None
     while True:
         numbers = [rng.randint(1, cfg.max_number) for _ in range(cfg.numbers)]
         chosen = rng.sample(numbers, cfg.uses)
-        value = _random_expression(chosen, rng)
+        value = _random_expression(chosen, rng, op)
         if value is None or value.denominator != 1 or not 1 <= value <= cfg.max_target:
             continue
         if int(value) in chosen and cfg.uses > 1 and rng.random() < 0.9:
