@@ -125,7 +125,7 @@ def main() -> None:
             "wall_s_with_start_up": wall,
             "days_per_million_rows": 1e6 / rows_per_s / 86400 if rows_per_s else None,
             "output": final.get("output"),
-            "quarantined": final.get("quarantined"),
+            "quarantined": final.get("quarantine"),
         }
         print(key, json.dumps(results[key]), flush=True)
     result = {
@@ -135,9 +135,9 @@ def main() -> None:
         "device": f"cpu ({os.cpu_count()} cores)",
         "corpus": {"generator": "openended.gdr.corpus.pii_corpus", "seed": 0, "rows": a.n},
         "configurations": results,
-        "not_measured": "vLLM: it could not be installed where a GPU was available (an offline machine; its "
-        "wheels and CUDA dependencies are several hundred MB); llama.cpp's server is the OpenAI-compatible "
-        "server measured instead, on the CPU",
+        "not_measured": "a vLLM server on a GPU: it could not be set up offline (its wheels and CUDA "
+        "dependencies are several hundred MB); llama.cpp's server is the OpenAI-compatible server measured "
+        "instead, on the CPU",
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n")
