@@ -133,6 +133,7 @@ def _constant_answers(run: Path) -> dict[str, dict[str, float]]:
     from openended.exploratory_iteration.countdown import Countdown, CountdownConfig, verify
 
     cfg = json.loads((run / "config.json").read_text())
+    cfg["domain"].setdefault("balanced_operators", False)  # runs from before the field drew expressions first
     domain = Countdown(from_dict(CountdownConfig, cfg["domain"]))
     held = domain.held_out[: int(cfg["evaluation"]["instances"])]
     answers = {

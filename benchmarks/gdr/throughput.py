@@ -53,19 +53,24 @@ def _server(gguf: Path, threads: int, log: Path) -> tuple[subprocess.Popen[bytes
         "--n_threads", str(threads), "--n_threads_batch", str(threads), "--n_ctx", "2048",
         "--host", "127.0.0.1", "--port", str(port),
     ]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"
-    for _ in range(240):
-        if proc.poll() is not None:
-            raise SystemExit(f"llama.cpp's server stopped (see {log})")
-        try:
-            if httpx.get(f"{url}/models", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    proc.kill()
-    raise SystemExit(f"llama.cpp's server did not answer in 120 s (see {log})")
+    try:
+        for _ in range(240):
+            if proc.poll() is not None:
+                raise SystemExit(f"llama.cpp's server stopped (see {log})")
+            try:
+                if httpx.get(f"{url}/models", timeout=1).status_code == 200:
+                    return proc, url
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise SystemExit(f"llama.cpp's server did not answer in 120 s (see {log})")
+    except BaseException:
+        proc.kill()  # interrupted or failed while waiting: leave no server behind
+        proc.wait()
+        raise
 
 
 def main() -> None:
@@ -98,11 +103,11 @@ def main() -> None:
     for key, (what, overrides) in configs.items():
         if a.only and key not in a.only:
             continue
-        server = None
-        if key == "server":
-            server, url = _server(smollm2_gguf(), a.threads, root / "server.log")
-            overrides = {"rewriter": f"openai:smollm2@{url}?max_concurrency=1&timeout=300"}
+        server: subprocess.Popen[bytes] | None = None
         try:
+            if key == "server":
+                server, url = _server(smollm2_gguf(), a.threads, root / "server.log")
+                overrides = {"rewriter": f"openai:smollm2@{url}?max_concurrency=1&timeout=300"}
             name = f"gdr-{key}"
             shutil.rmtree(root / name, ignore_errors=True)
             cfg = AnonymizeConfig(
@@ -114,7 +119,11 @@ def main() -> None:
         finally:
             if server is not None:
                 server.terminate()
-                server.wait(30)
+                try:
+                    server.wait(30)
+                except subprocess.TimeoutExpired:
+                    server.kill()
+                    server.wait()
         final = next(r for r in reversed(read_metrics(run)) if r.get("event") == "final")
         rows_per_s = final["rows_per_s"]
         results[key] = {
@@ -126,6 +135,8 @@ def main() -> None:
             "days_per_million_rows": 1e6 / rows_per_s / 86400 if rows_per_s else None,
             "output": final.get("output"),
             "quarantined": final.get("quarantine"),
+            # --only measures some configurations again: each keeps the commit and date it was measured at
+            "measured": {k: v for k, v in provenance().items() if k in ("commit", "dirty", "date")},
         }
         print(key, json.dumps(results[key]), flush=True)
     result = {

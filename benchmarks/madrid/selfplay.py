@@ -1,6 +1,6 @@
 """MADRID's target by self-play (issue item 1): pure self-play (``--scripted-share 0``), every player of both
-sides one network, continued from a team that first learned to score against VMAS's scripted team (the
-shipped target) — a curriculum, as TiZero's self-play began with one. From random weights pure self-play
+sides one network, continued from a team that first learned to score against VMAS's scripted team (stage 1
+of the shipped set) — a curriculum, as TiZero's self-play began with one. From random weights pure self-play
 never learned to score here (``benchmarks/results/exploratory/madrid-cpu-target-trials.json``).
 
     python benchmarks/madrid/selfplay.py OUT [--seeds 0 1 2] [--total-steps 6000000]
@@ -28,6 +28,10 @@ from pathlib import Path
 from typing import Any
 
 PLAYERS = 3
+# the end of the stage against the scripted team in the shipped 3v3 set ('shipped' itself now names the
+# self-play target that this script made from it)
+SHIPPED_3V3 = Path(__file__).resolve().parents[2] / "src" / "openended" / "madrid" / "target" / "football-3v3"
+STAGE_1 = SHIPPED_3V3 / "step_000016007168.npz"
 STRENGTHS = (0.05, 0.5, 0.95)
 
 
@@ -195,7 +199,10 @@ def main() -> None:
     ap.add_argument("out", type=Path)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--total-steps", type=int, default=6_000_000, help="game steps of self-play per seed")
-    ap.add_argument("--init-from", default="shipped", help="the starting team (TargetConfig.init_from)")
+    ap.add_argument(
+        "--init-from", default=str(STAGE_1),
+        help="the starting team (TargetConfig.init_from; default: the shipped set's end of stage 1)",
+    )  # fmt: skip
     ap.add_argument("--levels", type=int, default=256, help="random levels of the final measurement")
     ap.add_argument(
         "--train-flag", action="append", default=[], metavar="FLAG=VALUE",

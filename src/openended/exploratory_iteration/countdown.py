@@ -35,7 +35,8 @@ _MAX_TRIES = 100_000  # draws before deciding a family is too small for what is 
 class CountdownConfig(Config):
     """The family of instances. The defaults are sized for the embedded SmolLM2-135M: it solves 23 % of
     them greedily and 9 % sampled at the training temperature (``benchmarks/results/exit-base-rate.json``),
-    and no answer that ignores the target (one operation, always) solves more than ~30 %."""
+    and no answer that ignores the target (one operation, always) solves more than ~31 % of the held-out
+    instances (still more than the base model: a trained policy can collapse onto one)."""
 
     numbers: int = param(2, "numbers given per instance", ge=2, le=6)
     max_number: int = param(30, "largest given number", ge=2, le=100)
@@ -197,7 +198,7 @@ def generate(cfg: CountdownConfig, rng: random.Random) -> Instance:
     """One instance with a positive whole target ≤ ``max_target`` reachable from ``uses`` of its numbers."""
     # the last operation first, then numbers until it gives a valid target: every operation equally often
     op = rng.choice(_OPS) if cfg.balanced_operators else None
-    while True:
+    for _ in range(_MAX_TRIES):
         numbers = [rng.randint(1, cfg.max_number) for _ in range(cfg.numbers)]
         chosen = rng.sample(numbers, cfg.uses)
         value = _random_expression(chosen, rng, op)
@@ -206,6 +207,9 @@ def generate(cfg: CountdownConfig, rng: random.Random) -> Instance:
         if int(value) in chosen and cfg.uses > 1 and rng.random() < 0.9:
             continue  # targets equal to a given number are trivial: keep few
         return Instance(tuple(numbers), int(value))
+    raise ConfigError(
+        "domain", f"no valid instance in {_MAX_TRIES} draws: raise max_target or max_number, or lower uses"
+    )
 
 
 class Countdown:

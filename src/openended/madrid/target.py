@@ -17,6 +17,7 @@ import collections
 import json
 import math
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +82,7 @@ def initial_policy(source: str, players: int) -> MLPActorCritic:
             folder = "" if source == "shipped" else source
             path = snapshots(folder, game_name(players), shipped=SHIPPED)[-1].path
         model, _ = load_policy(path, "cpu")
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, KeyError, IndexError, zipfile.BadZipFile) as e:
         raise ConfigError("init_from", f"{source!r}: {e}") from None
     if not isinstance(model, MLPActorCritic):
         raise ConfigError("init_from", f"{source!r}: not a football team (an MLP policy)")
@@ -106,7 +107,8 @@ def train_target(run: Run) -> None:
         else None,
     )
     model = MLPActorCritic(envs.obs_dim, NUM_ACTIONS, cfg.hidden, cfg.layers)
-    if cfg.init_from:
+    restored = run.restore()
+    if cfg.init_from and restored is None:  # a resumed run's checkpoint holds the weights already
         team = initial_policy(cfg.init_from, cfg.football.players)
         if (team.obs_dim, team.hidden, team.layers) != (envs.obs_dim, cfg.hidden, cfg.layers):
             raise ConfigError(
@@ -125,7 +127,6 @@ def train_target(run: Run) -> None:
     recent_self: collections.deque[tuple[int, int, float]] = collections.deque(maxlen=200)
     recent_bot: collections.deque[tuple[int, int, float]] = collections.deque(maxlen=200)
     entries: list[dict[str, Any]] = []
-    restored = run.restore()
     if restored is not None:
         _, state = restored
         ppo.load(state["ppo"])
