@@ -18,7 +18,6 @@ device, date, settings, per-seed curves and measurements), ``OUT/madrid-selfplay
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import subprocess
@@ -33,12 +32,6 @@ PLAYERS = 3
 SHIPPED_3V3 = Path(__file__).resolve().parents[2] / "src" / "openended" / "madrid" / "target" / "football-3v3"
 STAGE_1 = SHIPPED_3V3 / "step_000016007168.npz"
 STRENGTHS = (0.05, 0.5, 0.95)
-
-
-def _commit() -> str:
-    git = ["git", "rev-parse", "--short", "HEAD"]
-    done = subprocess.run(git, capture_output=True, text=True, check=False)
-    return done.stdout.strip() or "unknown"
 
 
 def _status(run: Path) -> str | None:
@@ -225,12 +218,13 @@ def main() -> None:
     runs = train(a.out, a.seeds, total, a.init_from, a.tiny, extra)
     import torch
 
+    from openended.core.runs import provenance
+
     result = {
         "what": "MADRID's 3v3 target by pure self-play (scripted_share 0), continued from --init-from",
-        "commit": _commit(),
+        **provenance(),
         "device": f"cpu ({os.cpu_count()} cores, one torch thread per seed)",
         "torch": torch.__version__,
-        "date": datetime.date.today().isoformat(),
         "settings": {"seeds": a.seeds, "total_steps": total, "init_from": a.init_from, "flags": extra},
         "configs": {r.name: json.loads((r / "config.json").read_text()) for r in runs},
         "curves": curves(runs),
