@@ -222,11 +222,8 @@ def search(
 def results(out: Path, seeds: list[int]) -> None:
     """One JSON of what the README quotes: the commit, device and date, the target's snapshots, the speed
     measurement, the methods compared and every search's archive summary (``OUT/madrid-results.json``)."""
-    import datetime
+    from openended.core.runs import provenance
 
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
-    ).stdout.strip()
     speed = json.loads((out / "speed.json").read_text()) if (out / "speed.json").is_file() else None
     summaries = {}
     for seed in seeds:
@@ -238,9 +235,8 @@ def results(out: Path, seeds: list[int]) -> None:
                 summaries[path.name] = {"config": cfg, "summary": summary}
     compared = out / "compare.json"
     result = {
-        "commit": commit or "unknown",
+        **provenance(),
         "device": speed["device"] if speed else "unknown",
-        "date": datetime.date.today().isoformat(),
         "speed": speed,
         "compare": json.loads(compared.read_text()) if compared.is_file() else None,
         "searches": summaries,
