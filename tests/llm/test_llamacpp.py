@@ -83,3 +83,15 @@ def test_gemma_base_model_without_chat_template():
         assert gemma.render(CHAT).endswith("Assistant:")
         out = gemma.complete("The capital of France is", temperature=0.0, max_tokens=8)
         assert out.text.strip() and out.usage.completion_tokens > 0
+        # a base model continues the transcript with invented turns; the answer ends where they begin
+        chats = [
+            [{"role": "user", "content": q}] for q in ("Hi, how are you?", "Name a colour.", "What is 2+2?")
+        ]
+        raw = gemma.generate([gemma.render(c) for c in chats], temperature=0.0, max_tokens=96)
+        assert any("\nUser:" in r.text for r in raw)  # the failure this guards against, shown on the raw text
+        for r, c in zip(raw, chats, strict=True):
+            turn = gemma.complete(c, temperature=0.0, max_tokens=96)
+            assert "User:" not in turn.text and "Assistant:" not in turn.text
+            if "\nUser:" in r.text:
+                assert turn.completions[0].finish_reason == "stop"
+                assert r.text.startswith(turn.text)

@@ -116,6 +116,79 @@ def test_choice_scores_match_the_local_backend(client, smollm2):
     assert sum(remote.probs) == pytest.approx(1.0)
 
 
+def test_greedy_text_matches_the_embedded_backend(client, smollm2):
+    # the server's own samplers (repeat_penalty 1.1, top_k 40, min_p 0.05) are sent switched off, so greedy
+    # decoding over HTTP is the embedded model's greedy decoding
+    prompts = [[{"role": "user", "content": "List five fruits, one per line."}], "One, two, three, four,"]
+    remote = client.generate(prompts, temperature=0.0, max_tokens=40)
+    local = smollm2.generate(prompts, temperature=0.0, max_tokens=40)
+    assert [r.text for r in remote] == [r.text for r in local]
+    assert client.sampling == "neutral"
+
+
+class Strict(BaseHTTPRequestHandler):
+    """A hosted-API-like server: rejects arguments it does not know; each request takes ``delay`` s."""
+
+    seen: ClassVar[list] = []
+    delay: ClassVar[float] = 0.0
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        Strict.seen.append(body)
+        unknown = sorted(
+            set(body) - {"model", "prompt", "messages", "temperature", "top_p", "max_tokens", "seed"}
+        )
+        if unknown:
+            self.send_response(400)
+            self.end_headers()
+            self.wfile.write(
+                json.dumps(
+                    {"error": {"message": f"Unrecognized request argument supplied: {unknown[0]}"}}
+                ).encode()
+            )
+            return
+        time.sleep(Strict.delay)
+        payload = {"choices": [{"text": "ok", "finish_reason": "stop"}], "usage": {"completion_tokens": 1}}
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(json.dumps(payload).encode())
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def strict():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Strict)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    Strict.seen, Strict.delay = [], 0.0
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+    httpd.shutdown()
+
+
+def test_a_server_rejecting_the_extra_samplers_gets_plain_requests(strict):
+    model = load(f"openai:m@{strict}?max_retries=0")
+    assert model.complete("hi", temperature=0.0).text == "ok"
+    assert Strict.seen[0]["top_k"] == 0 and Strict.seen[0]["repeat_penalty"] == 1.0
+    assert "top_k" not in Strict.seen[1] and model.sampling == "openai"
+    model.complete("again")
+    assert len(Strict.seen) == 3 and "top_k" not in Strict.seen[2]  # remembered: no second rejection
+    plain = load(f"openai:m@{strict}?max_retries=0&sampling=openai")
+    plain.complete("hi")
+    assert len(Strict.seen) == 4 and "min_p" not in Strict.seen[3]
+
+
+def test_latency_is_wall_time_not_the_sum_of_concurrent_requests(strict):
+    Strict.delay = 0.4
+    model = load(f"openai:m@{strict}?max_retries=0&max_concurrency=4&sampling=openai")
+    start = time.perf_counter()
+    out = model.generate(["a", "b"], n=2, temperature=0.7)
+    wall = time.perf_counter() - start
+    assert all(0.4 <= r.latency_s < 0.7 for r in out)  # two samples at once: ~0.4 s, not ~0.8 s
+    assert sum(r.usage.seconds for r in out) == pytest.approx(wall, abs=0.1)
+    assert model.usage.seconds == pytest.approx(wall, abs=0.1)
+
+
 class Flaky(BaseHTTPRequestHandler):
     failures = 2
     seen: ClassVar[list] = []

@@ -22,6 +22,7 @@ from openended.llm.types import (
     SamplingParams,
     Usage,
     check_prompt,
+    is_chat,
 )
 
 T = TypeVar("T")
@@ -42,6 +43,17 @@ def plain_transcript(messages: Sequence[Message]) -> str:
     open ``Assistant:`` turn."""
     lines = [f"{m['role'].capitalize()}: {m['content']}" for m in messages]
     return "\n\n".join([*lines, "Assistant:"])
+
+
+# a base model continuing a plain transcript goes on to invent the next turns ("User: ... Assistant: ..."):
+# its answer ends where the next role marker begins
+TURN_MARKERS = ("\nUser:", "\nAssistant:", "\nSystem:")
+
+
+def turn_stops(prompt: Prompt, stop: Sequence[str], templated: bool) -> list[str]:
+    """The stop strings for ``prompt``: ``stop``, plus the role markers when a chat is rendered as a plain
+    transcript (a model without a chat template)."""
+    return [*stop, *TURN_MARKERS] if is_chat(prompt) and not templated else list(stop)
 
 
 def truncate_at_stop(text: str, stop: Iterable[str]) -> tuple[str, bool]:

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from openended.llm.base import LLM, LLMError, plain_transcript, truncate_at_stop
+from openended.llm.base import LLM, LLMError, plain_transcript, truncate_at_stop, turn_stops
 from openended.llm.types import Completion, Prompt, Response, SamplingParams, Usage, is_chat
 
 
@@ -133,6 +133,10 @@ class TransformersLLM(LLM):
                 "top_p": params.top_p,
                 "top_k": 0,
             }
+        templated = self.tokenizer.chat_template is not None
+        stops = [turn_stops(p, params.stop, templated) for p in prompts]
+        # generation stops on the strings every row shares; each row is then cut at its own
+        shared = [s for s in stops[0] if all(s in row for row in stops[1:])]
         start = time.perf_counter()
         with torch.inference_mode():
             out = self.model.generate(
@@ -141,7 +145,7 @@ class TransformersLLM(LLM):
                 max_new_tokens=params.max_tokens,
                 num_return_sequences=params.n,
                 pad_token_id=self.tokenizer.pad_token_id,
-                stop_strings=list(params.stop) or None,
+                stop_strings=shared or None,
                 tokenizer=self.tokenizer,
                 **sampling,
             )
@@ -158,11 +162,17 @@ class TransformersLLM(LLM):
                 end = next((k for k, t in enumerate(seq) if t in eos), None)
                 kept = seq if end is None else seq[:end]
                 text, stopped = truncate_at_stop(
-                    self.tokenizer.decode(kept, skip_special_tokens=True), params.stop
+                    self.tokenizer.decode(kept, skip_special_tokens=True), stops[i]
                 )
                 finish = "stop" if end is not None or stopped else "length"
                 completions.append(Completion(text, finish, len(kept) + (end is not None)))
-            usage = Usage(len(row), sum(c.completion_tokens for c in completions), calls=1, seconds=latency)
+            # the batch ran as one: each prompt waited the whole call, and owns an equal share of its time
+            usage = Usage(
+                len(row),
+                sum(c.completion_tokens for c in completions),
+                calls=1,
+                seconds=latency / len(rows),
+            )
             responses.append(Response(completions, usage, latency))
         return responses
 

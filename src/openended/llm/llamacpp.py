@@ -2,8 +2,9 @@
 
 One model context serves calls one at a time (llama.cpp parallelizes inside a call). Chats are rendered
 with the chat template stored in the GGUF; a model without one (a base model such as Gemma 3 270M) gets a
-plain transcript. Choice scoring evaluates the prompt from scratch and reads the next-token logits, so the
-same prompt always gets the same scores (no dependence on what was evaluated before).
+plain transcript, and its answer ends at the next role marker it writes (``User:``). Choice scoring
+evaluates the prompt from scratch and reads the next-token logits, so the same prompt always gets the same
+scores (no dependence on what was evaluated before).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from openended.llm.base import LLM, LLMError, PromptTooLong, plain_transcript
+from openended.llm.base import LLM, LLMError, PromptTooLong, plain_transcript, turn_stops
 from openended.llm.types import Completion, Prompt, Response, SamplingParams, Usage, is_chat
 
 
@@ -90,6 +91,7 @@ class LlamaCppLLM(LLM):
                     f"prompt of {len(tokens)} tokens does not fit the context of "
                     f"{self.model.n_ctx()} (pass {self.spec.split('?')[0]}?n_ctx=...)"
                 )
+            stop = turn_stops(prompt, params.stop, self._formatter is not None)
             start = time.perf_counter()
             completions = []
             with self._lock:
@@ -103,7 +105,7 @@ class LlamaCppLLM(LLM):
                         top_k=0,
                         min_p=0.0,
                         repeat_penalty=1.0,
-                        stop=list(params.stop) or None,
+                        stop=stop or None,
                         seed=seed,
                     )
                     choice = result["choices"][0]

@@ -6,6 +6,12 @@
   ``seed + i``, so results do not depend on what else is in flight.
 - Transport errors, timeouts, 429 and 5xx are retried ``max_retries`` times with exponential backoff and
   jitter; other errors raise :class:`ServerError` at once with the server's message.
+- Sampling is what ``SamplingParams`` says and nothing else: the samplers the OpenAI API does not define are
+  sent switched off (``top_k`` 0, ``min_p`` 0, ``repeat_penalty`` / ``repetition_penalty`` 1), because
+  llama.cpp's server otherwise applies its own defaults (top_k 40, min_p 0.05, repeat_penalty 1.1) and
+  "greedy" differs from the embedded backend. A server that rejects these fields (hosted APIs answer 400 to
+  unknown arguments) gets the request again without them, and every later one too (``sampling=openai``
+  skips them from the start).
 - Choice scoring asks for the top ``top_logprobs`` next tokens (``max_tokens=1``); a choice must be a single
   token that appears among them (the server needs logprobs enabled, e.g. llama.cpp's ``--logits_all``).
 """
@@ -24,6 +30,9 @@ from openended.llm.base import LLM, LLMError, PromptTooLong
 from openended.llm.types import Completion, Message, Prompt, Response, SamplingParams, Usage, is_chat
 
 RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
+# samplers outside the OpenAI API, switched off: llama.cpp's server and vLLM read them (vLLM spells the
+# penalty repetition_penalty, llama.cpp repeat_penalty; each ignores the other's name)
+NEUTRAL_SAMPLERS = {"top_k": 0, "min_p": 0.0, "repeat_penalty": 1.0, "repetition_penalty": 1.0}
 
 
 class ServerError(LLMError):
@@ -56,6 +65,7 @@ class OpenAICompatLLM(LLM):
         max_retries: int = 4,
         backoff: float = 0.5,
         top_logprobs: int = 20,
+        sampling: str = "neutral",
         **kwargs: Any,
     ) -> None:
         super().__init__(spec, **kwargs)
@@ -65,6 +75,11 @@ class OpenAICompatLLM(LLM):
             raise LLMError("the openai backend needs httpx: pip install 'openended[llm]'") from None
         if max_concurrency < 1 or max_retries < 0 or timeout <= 0:
             raise LLMError("max_concurrency must be >= 1, max_retries >= 0 and timeout > 0")
+        if sampling not in ("neutral", "openai"):
+            raise LLMError(
+                f"sampling is neutral (other samplers sent switched off) or openai, got {sampling!r}"
+            )
+        self.sampling = sampling
         self._httpx = httpx
         self.model_name = model
         self.base_url = base_url.rstrip("/")
@@ -115,6 +130,19 @@ class OpenAICompatLLM(LLM):
             time.sleep(self.backoff * 2**attempt * (0.5 + random.random()))
         raise AssertionError("unreachable")
 
+    def _request(self, prompt: Prompt, **fields: Any) -> dict[str, Any]:
+        """POST ``prompt`` with ``fields`` (None: left out) and the neutral samplers, unless the server has
+        rejected those once: then without them, from here on."""
+        path, body = self._body(prompt, **fields)
+        if self.sampling == "neutral":
+            try:
+                return self._post(path, {**body, **NEUTRAL_SAMPLERS})
+            except ServerError as err:
+                if err.status not in (400, 422) or not any(k in str(err) for k in NEUTRAL_SAMPLERS):
+                    raise
+                self.sampling = "openai"  # the server does not take them; its own defaults apply
+        return self._post(path, body)
+
     def _body(self, prompt: Prompt, **fields: Any) -> tuple[str, dict[str, Any]]:
         body: dict[str, Any] = {
             "model": self.model_name,
@@ -130,9 +158,10 @@ class OpenAICompatLLM(LLM):
     def _generate(self, prompts: list[Prompt], params: SamplingParams) -> list[Response]:
         jobs = [(i, k) for i in range(len(prompts)) for k in range(params.n)]
 
-        def run(job: tuple[int, int]) -> tuple[Completion, int, float]:
+        def run(job: tuple[int, int]) -> tuple[Completion, int, float, float]:
             i, k = job
-            path, body = self._body(
+            start = time.perf_counter()
+            data = self._request(
                 prompts[i],
                 temperature=params.temperature,
                 top_p=params.top_p,
@@ -140,9 +169,7 @@ class OpenAICompatLLM(LLM):
                 stop=list(params.stop) or None,
                 seed=None if params.seed is None else params.seed + k,
             )
-            start = time.perf_counter()
-            data = self._post(path, body)
-            latency = time.perf_counter() - start
+            end = time.perf_counter()
             try:
                 choice = data["choices"][0]
                 text = choice["message"]["content"] if is_chat(prompts[i]) else choice["text"]
@@ -151,28 +178,35 @@ class OpenAICompatLLM(LLM):
                 done = Completion(str(text or ""), finish, int(usage.get("completion_tokens") or 0))
                 prompt_tokens = int(usage.get("prompt_tokens") or 0)
             except (KeyError, IndexError, TypeError, ValueError, AttributeError):
-                raise ServerError(200, f"unexpected response shape: {str(data)[:200]}", path) from None
-            return done, prompt_tokens, latency
+                raise ServerError(
+                    200, f"unexpected response shape: {str(data)[:200]}", self.base_url
+                ) from None
+            return done, prompt_tokens, start, end
 
+        call_start = time.perf_counter()
         results = self._map_concurrent(run, jobs, self.max_concurrency)
+        wall = time.perf_counter() - call_start
         responses = []
         for i in range(len(prompts)):
             mine = results[i * params.n : (i + 1) * params.n]
-            latency = sum(r[2] for r in mine)
+            # wall time of this prompt's requests, which ran concurrently: not the sum of their durations
+            latency = max(r[3] for r in mine) - min(r[2] for r in mine)
             usage = Usage(
-                mine[0][1], sum(r[0].completion_tokens for r in mine), calls=len(mine), seconds=latency
+                mine[0][1],
+                sum(r[0].completion_tokens for r in mine),
+                calls=len(mine),
+                seconds=wall / len(prompts),
             )
             responses.append(Response([r[0] for r in mine], usage, latency))
         return responses
 
     def _score(self, prompt: Prompt, choices: tuple[str, ...]) -> list[float]:
         if is_chat(prompt):
-            path, body = self._body(
+            data = self._request(
                 prompt, max_tokens=1, temperature=0.0, logprobs=True, top_logprobs=self.top_logprobs
             )
         else:
-            path, body = self._body(prompt, max_tokens=1, temperature=0.0, logprobs=self.top_logprobs)
-        data = self._post(path, body)
+            data = self._request(prompt, max_tokens=1, temperature=0.0, logprobs=self.top_logprobs)
         try:
             lp = data["choices"][0]["logprobs"]
             if is_chat(prompt):
@@ -180,7 +214,9 @@ class OpenAICompatLLM(LLM):
             else:
                 top = dict(lp["top_logprobs"][0])
         except (KeyError, IndexError, TypeError):
-            raise ServerError(200, "no logprobs in the response; enable them on the server", path) from None
+            raise ServerError(
+                200, "no logprobs in the response; enable them on the server", self.base_url
+            ) from None
         scores = []
         for c in choices:
             exact = top.get(c)

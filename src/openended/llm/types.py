@@ -93,7 +93,13 @@ class Usage:
 
 @dataclass
 class Response:
-    """The answer to one prompt: ``n`` completions, token usage and latency of its call."""
+    """The answer to one prompt: ``n`` completions, token usage and latency.
+
+    ``latency_s`` is wall-clock time: from the moment the backend started on this prompt until its last
+    completion was in (a prompt answered in a batch or by concurrent requests waited that long, not the sum
+    of its requests' times). ``usage.seconds`` is this prompt's share of its call's wall time, so that
+    summed over a call it is the call's wall time and ``Usage.tokens_per_second`` is throughput.
+    """
 
     completions: list[Completion]
     usage: Usage
