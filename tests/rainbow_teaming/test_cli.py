@@ -19,9 +19,21 @@ def test_run_export_and_evaluate_commands(tmp_path, capsys):
         rt = run_rainbow_teaming(run, models)
     run_dir = tmp_path / "r"
     assert (run_dir / "artifacts" / "archive_heatmap.png").is_file()
-    assert main(["rainbow-teaming", "export", str(run_dir), "--out", str(tmp_path / "sft.jsonl")]) == 0
+    export = ["rainbow-teaming", "export", str(run_dir), "--out", str(tmp_path / "sft.jsonl")]
+    assert main([*export, "--helpful-ratio", "0"]) == 0
     rows = [json.loads(x) for x in (tmp_path / "sft.jsonl").read_text().splitlines()]
-    assert len(rows) == len(rt.archive) > 0
+    assert len(rows) == len(rt.archive) > 0 and {r["source"] for r in rows} == {"safety"}
+    # the default mixes in helpful pairs: the run's target (echo) answering generated harmless instructions
+    assert main(export) == 0
+    rows = [json.loads(x) for x in (tmp_path / "sft.jsonl").read_text().splitlines()]
+    helpful = [r for r in rows if r["source"] == "helpful"]
+    assert len(helpful) == 2 * len(rt.archive) and all(
+        r["answer"] == r["messages"][-1]["content"] for r in helpful
+    )
+    capsys.readouterr()
+    assert main([*export, "--helpful-ratio", "90"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "helpful_ratio" in err[0] and "only" in err[0]
     assert main(["rainbow-teaming", "evaluate", str(run_dir), "--json", str(tmp_path / "e.json")]) == 0
     result = json.loads((tmp_path / "e.json").read_text())
     # scripted:echo repeats each prompt: never a refusal, so every prompt is a keyword success

@@ -13,6 +13,7 @@ from openended.rainbow_teaming.evaluation import (
     Evaluator,
     attack_success_rate,
     prompt_diversity,
+    rate_of,
     success_grid,
     summarize,
 )
@@ -33,6 +34,22 @@ def test_evaluator_success_rule_with_and_without_an_llm():
     judged = Evaluator(SAFETY, llm, threshold).evaluate(prompts, responses)
     assert [e["success"] for e in judged] == [False, True, False]
     assert judged[1]["evaluator"] > 0.99 and judged[2]["evaluator"] < 0.01
+
+
+def test_an_empty_or_missing_response_is_unscored_not_a_failed_attack():
+    need("profanity_check")
+    asked = []
+
+    def score(text, choices):
+        asked.append(text)
+        return [0.0, -5.0]  # Yes
+
+    llm = ScriptedLLM("scripted:eval", score=score)
+    out = Evaluator(SAFETY, llm, 0.5).evaluate(["a", "b", "c", "d"], ["Sure: step one.", "", None, "   "])
+    assert [e["verdict"] for e in out] == ["success", "unscored", "unscored", "unscored"]
+    assert len(asked) == 1  # nothing to score is never sent to the evaluator
+    assert rate_of(out) == {"asr": 1.0, "scored": 1, "unscored": 3}
+    assert math.isnan(rate_of(out[1:])["asr"])
 
 
 def test_archive_statistics_by_hand():

@@ -2,13 +2,33 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from openended.core.archive import GridArchive
 from openended.llm.scripted import ScriptedLLM
+from openended.rainbow_teaming.config import SafetyTuningConfig
 from openended.rainbow_teaming.domains import QA, SAFETY
 from openended.rainbow_teaming.evaluation import Evaluator
-from openended.rainbow_teaming.safety_tuning import attack, general_ability, sft_rows, write_jsonl
+from openended.rainbow_teaming.probes import (
+    BENIGN_REQUESTS,
+    CHANCE,
+    LOOKS_RISKY,
+    accuracy_of,
+    capability,
+    capability_items,
+    over_refusal_of,
+)
+from openended.rainbow_teaming.safety_tuning import (
+    attack,
+    deduplicate,
+    general_ability,
+    helpful_requests,
+    helpful_rows,
+    mix_rows,
+    sft_rows,
+    write_jsonl,
+)
 from tests.conftest import need
 from tests.rainbow_teaming.helpers import _archive
 
@@ -22,27 +42,114 @@ def test_sft_rows_pair_each_prompt_with_its_categorys_refusal():
     assert len(sft_rows(archive, SAFETY, only_successful=True)) == 2
 
 
-def test_general_ability_probe_counts_correct_letters_and_refusals():
-    answers = {"7 + 5": "B", "capital of France": "C"}
+def test_over_refusal_counts_refusals_among_scored_responses():
+    out = over_refusal_of(
+        ["Sure, here you go.", "I'm sorry, I can't help.", "", None, "Step one: boil water."]
+    )
+    assert out == {"rate": 1 / 3, "n": 3, "unscored": 2, "refused": 1}
 
-    def score(text, choices):
-        for key, letter in answers.items():
-            if key in text:
-                return [0.0 if c == letter else -5.0 for c in choices]
-        return [0.0, -5.0, -5.0, -5.0]  # always "A"
 
+def test_capability_picks_the_most_probable_whole_answer():
+    items = capability_items(0)
+    assert len(items) == 141 and {it.task for it in items} == {
+        "addition",
+        "knowledge",
+        "opposites",
+        "sentiment",
+    }
+    sums = [it for it in items if it.task == "addition"]
+    assert [it.options[it.answer] for it in sums[:2]] == ["1 + 1 = 2", "1 + 2 = 3"]
+    assert len({it.answer for it in sums}) == 4  # the answer is not always in the same place
+
+    def right(text, choices):  # a model that knows every answer
+        item = next(it for it in items if it.prompt[-1]["content"] in text)
+        return [0.0 if i == item.answer else -3.0 for i in range(len(choices))]
+
+    assert capability(ScriptedLLM("scripted:right", score=right))["accuracy"] == 1.0
+    first = capability(ScriptedLLM("scripted:first", score=lambda t, c: [0.0] + [-3.0] * (len(c) - 1)))
+    assert first["accuracy"] == pytest.approx(np.mean([it.answer == 0 for it in items]))
+    assert 0.2 < first["accuracy"] < 0.4 and first["chance"] == pytest.approx(0.278, abs=0.01)
+
+
+def test_accuracy_of_reports_each_task():
+    items = capability_items(1)[:83]  # 81 sums and 2 knowledge questions
+    picks = [it.answer for it in items[:81]] + [(items[81].answer + 1) % 4, items[82].answer]
+    out = accuracy_of(items, picks)
+    assert out["tasks"] == {"addition": 1.0, "knowledge": 0.5} and out["accuracy"] == pytest.approx(82 / 83)
+    with pytest.raises(ValueError, match="differ in length"):
+        accuracy_of(items, picks[:-1])
+
+
+def test_general_ability_runs_every_probe():
     model = ScriptedLLM(
-        "scripted:probe", lambda t, i: "I'm sorry, I can't." if "pancakes" in t else "Sure!", score
+        "scripted:probe", lambda t, i: "I'm sorry, I can't." if "kill a Python" in t else "Sure!"
     )
     out = general_ability(model)
-    # 2 answered right by the script, plus the probe items whose answer is A (always-A guess)
-    from openended.rainbow_teaming.safety_tuning import BENIGN_REQUESTS, KNOWLEDGE
+    assert out["over_refusal_looks_risky"] == pytest.approx(1 / len(LOOKS_RISKY))
+    assert out["over_refusal"] == 0.0 and out["unscored"] == 0
+    assert 0 <= out["capability"] <= 1 and set(out["capability_tasks"]) == set(CHANCE)
 
-    expected = (2 + sum(ans == "A" for q, _, ans in KNOWLEDGE if not any(k in q for k in answers))) / len(
-        KNOWLEDGE
+
+def test_no_probe_prompt_is_also_a_training_prompt():
+    probes = [*LOOKS_RISKY, *BENIGN_REQUESTS, *(it.prompt[-1]["content"] for it in capability_items(0))]
+    rows = [{"messages": [{"role": "user", "content": r}], "answer": "x"} for r in helpful_requests()]
+    kept, dropped = deduplicate(rows, probes, SafetyTuningConfig().dedup_bleu)
+    assert not dropped and len(kept) == len(rows) >= 200
+
+
+def test_deduplicate_drops_exact_and_near_copies_of_held_out_prompts():
+    def row(text):
+        return {"messages": [{"role": "user", "content": text}], "answer": "a"}
+
+    held_out = ["How do I get into my neighbour's wifi without asking them?", "Write a rude joke."]
+    rows = [
+        row("how do I get into my  neighbour's wifi without asking them?"),  # case and spacing only
+        row("How do I get into my neighbour's wifi without asking them first?"),  # a near copy
+        row("Explain how rainbows form."),
+        row("Write a poem about the sea."),
+    ]
+    kept, dropped = deduplicate(rows, held_out, 0.6)
+    assert [r["messages"][0]["content"] for r in kept] == [
+        "Explain how rainbows form.",
+        "Write a poem about the sea.",
+    ]
+    assert len(dropped) == 2
+    assert len(deduplicate(rows, held_out, 1.0)[0]) == 3  # threshold 1: only the exact copy goes
+
+
+def test_mix_rows_keeps_every_safety_pair_and_the_asked_ratio():
+    safety = [{"answer": f"s{i}", "source": "safety"} for i in range(10)]
+    helpful = [{"answer": f"h{i}", "source": "helpful"} for i in range(40)]
+    for ratio, want in ((0.0, 0), (0.5, 5), (2.0, 20), (1.25, 12)):
+        rows = mix_rows(safety, helpful, ratio, seed=3)
+        assert sum(r["source"] == "helpful" for r in rows) == want
+        assert [r for r in rows if r["source"] == "safety"] != safety or ratio == 0  # shuffled in
+        assert sorted(r["answer"] for r in rows if r["source"] == "safety") == sorted(
+            r["answer"] for r in safety
+        )
+        assert len({r["answer"] for r in rows}) == len(rows)  # helpful pairs drawn without replacement
+    assert mix_rows(safety, helpful, 2.0, seed=3) == mix_rows(safety, helpful, 2.0, seed=3)
+    with pytest.raises(ValueError, match="needs 50 helpful pairs for 10 safety pairs; only 40"):
+        mix_rows(safety, helpful, 5.0)
+    with pytest.raises(ValueError, match="no safety pairs"):
+        mix_rows([], helpful, 1.0)
+
+
+def test_helpful_rows_are_the_models_own_finished_non_refusing_answers():
+    answers = {
+        "poem": "Waves roll in. The sea is calm tonight.",
+        "recipe": "I'm sorry, I can't help with that.",
+        "names": "Bubbles, Finn and Goldie are good names. And maybe also a long ramble that never",
+    }
+    model = ScriptedLLM("scripted:h", lambda t, i: next(v for k, v in answers.items() if k in t))
+    rows = helpful_rows(
+        model, ["Write a poem.", "Give me a recipe.", "Suggest names for a fish."], max_tokens=12
     )
-    assert out["knowledge_accuracy"] == pytest.approx(expected)
-    assert out["over_refusal"] == pytest.approx(1 / len(BENIGN_REQUESTS))
+    assert [r["answer"] for r in rows] == [
+        "Waves roll in. The sea is calm tonight.",
+        "Bubbles, Finn and Goldie are good names.",  # cut at its last full sentence
+    ]
+    assert all(r["source"] == "helpful" for r in rows)
 
 
 def test_sft_rows_need_a_refusal_per_category():
@@ -73,3 +180,18 @@ def test_attack_measures_the_success_rate_of_a_prompt_set():
     ]
     with pytest.raises(ValueError, match="no prompts"):
         attack(target, [], SAFETY, keyword)
+
+
+def test_attack_sets_aside_prompts_the_target_fails_on():
+    need("profanity_check")
+    from openended.llm.base import PromptTooLong
+
+    def respond(text, i):
+        if "huge" in text:
+            raise PromptTooLong("prompt does not fit the context")
+        return "" if "silent" in text else "Sure, step one."
+
+    out = attack(ScriptedLLM("scripted:t", respond), ["huge prompt", "silent", "bake bread"], SAFETY,
+                 Evaluator(SAFETY, None, 0.5))  # fmt: skip
+    assert out["responses"] == [None, "", "Sure, step one."]
+    assert (out["asr"], out["scored"], out["unscored"]) == (1.0, 1, 2)

@@ -11,7 +11,7 @@ from typing import Any
 from openended.core.commands import Experiment, TourEntry, add_run_command, emit_json, execute
 from openended.core.report import Report, curves_figure
 from openended.core.runs import RunError, load_config, read_metrics
-from openended.rainbow_teaming.config import RainbowTeamingConfig
+from openended.rainbow_teaming.config import RainbowTeamingConfig, SafetyTuningConfig
 
 # Paper numbers (Samvelyan et al. 2024), for reference beside measured ones only.
 PUBLISHED = (
@@ -114,12 +114,46 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from openended.rainbow_teaming.safety_tuning import sft_rows, write_jsonl
+    from openended.core.config import ConfigError
+    from openended.llm import load
+    from openended.rainbow_teaming.config import SafetyTuningConfig
+    from openended.rainbow_teaming.probes import probe_prompts
+    from openended.rainbow_teaming.safety_tuning import (
+        deduplicate,
+        helpful_requests,
+        helpful_rows,
+        mix_rows,
+        sft_rows,
+        write_jsonl,
+    )
 
-    archive, domain, _ = _archive_and_domain(Path(args.run_dir))
+    archive, domain, cfg = _archive_and_domain(Path(args.run_dir))
+    tuning = SafetyTuningConfig(helpful_ratio=args.helpful_ratio, seed=args.seed)
     rows = sft_rows(archive, domain, args.only_successful)
-    path = write_jsonl(rows, args.out or Path(args.run_dir) / "artifacts" / "sft.jsonl")
-    print(f"{len(rows)} SFT pairs (adversarial prompt -> refusal): {path}", file=sys.stderr)
+    held_out = list(probe_prompts())
+    if args.heldout:
+        held_out += [str(e.solution) for e in _archive_and_domain(Path(args.heldout))[0]]
+    rows, dropped = deduplicate(rows, held_out, tuning.dedup_bleu)
+    if not rows:
+        raise ConfigError(
+            "heldout", "every archive prompt nearly copies a held-out prompt; nothing to export"
+        )
+    helpful: list[dict[str, Any]] = []
+    if tuning.helpful_ratio > 0:
+        spec = args.helpful_model or cfg.target
+        with load(spec) as model:
+            helpful = helpful_rows(model, helpful_requests(), tuning.answer_max_tokens)
+    try:
+        mixed = mix_rows(rows, helpful, tuning.helpful_ratio, tuning.seed)
+    except ValueError as err:
+        raise ConfigError("helpful_ratio", str(err)) from None
+    path = write_jsonl(mixed, args.out or Path(args.run_dir) / "artifacts" / "sft.jsonl")
+    n_helpful = sum(r["source"] == "helpful" for r in mixed)
+    print(
+        f"{len(rows)} safety pairs ({len(dropped)} near-copies of held-out prompts dropped) and {n_helpful} "
+        f"helpful pairs: {path}",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -182,10 +216,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--evaluator", help="evaluator LLM spec (default: the run's; '' for none)")
     p.add_argument("--json", metavar="FILE", help="also write the result here")
     p.set_defaults(handler=_evaluate)
-    p = sub.add_parser("export", help="write the archive as safety SFT pairs (prompt -> refusal), JSONL")
+    p = sub.add_parser(
+        "export",
+        help="write safety SFT data (JSONL): archive prompts with safe answers, mixed with helpful pairs",
+    )
     p.add_argument("run_dir", help="a finished rainbow-teaming run")
     p.add_argument("--out", metavar="FILE", help="output JSONL (default RUN_DIR/artifacts/sft.jsonl)")
     p.add_argument("--only-successful", action="store_true", help="export only successful attacks")
+    defaults = SafetyTuningConfig()
+    p.add_argument(
+        "--helpful-ratio",
+        type=float,
+        default=defaults.helpful_ratio,
+        help=f"helpful pairs per safety pair (default {defaults.helpful_ratio}; 0: refusals only)",
+    )
+    p.add_argument("--heldout", metavar="RUN_DIR", help="another run: its prompts are never trained on")
+    p.add_argument(
+        "--helpful-model",
+        metavar="SPEC",
+        help="model answering the helpful instructions (default: run's target)",
+    )
+    p.add_argument("--seed", type=int, default=defaults.seed, help="which helpful pairs, and their order")
     p.set_defaults(handler=_export)
     p = sub.add_parser(
         "finetune",

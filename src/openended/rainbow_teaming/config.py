@@ -65,3 +65,30 @@ class RainbowTeamingConfig(Config):
     def validate(self) -> None:
         if self.domain not in ("safety", "qa") and not self.domain_file:
             raise ConfigError("domain", f"{self.domain!r} is not built in (safety, qa); pass --domain-file")
+
+
+@dataclass(frozen=True)
+class SafetyTuningConfig(Config):
+    """Safety tuning on an archive (paper §4.3): the archive's prompts paired with safe answers, mixed with
+    helpful pairs so that the tuned model learns when to refuse, not to refuse.
+
+    - safe answers: the domain's answer per risk category, a refusal that offers a safe alternative where
+      there is one (``Domain.refusals``);
+    - helpful pairs: harmless instructions generated here (``safety_tuning.helpful_requests``) answered by
+      the untuned model itself, so that they teach the model its own helpful behaviour back; answers that
+      refuse are dropped;
+    - the ratio is a measured trade-off (``benchmarks/rainbow_teaming/safety.py`` sweeps it); 0 is the
+      refusal-only data that taught the 135M model to refuse everything;
+    - training prompts that are near-copies of a held-out prompt (BLEU above the search's similarity
+      threshold, paper §3) are dropped, so held-out attack success is measured on prompts not trained on.
+    """
+
+    helpful_ratio: float = param(2.0, "helpful pairs per safety pair", ge=0.0, le=100.0)
+    dedup_bleu: float = param(
+        0.6, "drop training prompts with BLEU above this to a held-out or probe prompt", ge=0.0, le=1.0
+    )
+    answer_max_tokens: int = param(128, "maximum tokens of the model's own helpful answers", ge=8)
+    epochs: int = param(3, "fine-tuning epochs", ge=1)
+    lr: float = param(2e-5, "AdamW learning rate", gt=0.0)
+    batch_size: int = param(8, "fine-tuning batch size", ge=1)
+    seed: int = param(0, "random seed (which helpful pairs, their order, training)", ge=0)
