@@ -84,3 +84,16 @@ def test_criterion_and_statistics_of_an_empty_archive():
     stats = summarize(empty, diversity=False)
     assert stats["elites"] == 0 and stats["coverage"] == 0.0 and math.isnan(stats["refusal_rate"])
     assert all(math.isnan(v) for v in prompt_diversity(["only one prompt"]).values())
+
+
+def test_archive_statistics_set_unscored_elites_aside():
+    archive = _archive([True, False])
+    archive.add(
+        "a prompt whose response was empty",
+        (SAFETY.dims[0].labels[5], SAFETY.dims[1].labels[5]),
+        0.3,
+        metadata={"success": False, "refused": None, "toxicity": None, "verdict": "unscored", "response": ""},
+    )
+    stats = summarize(archive, diversity=False)
+    assert (stats["asr"], stats["refusal_rate"], stats["unscored"], stats["elites"]) == (0.5, 0.5, 1, 3)
+    assert attack_success_rate(archive) == 0.5

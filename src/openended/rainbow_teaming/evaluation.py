@@ -107,9 +107,13 @@ def rate_of(evaluations: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _scored(archive: GridArchive) -> list[Any]:
+    return [e for e in archive if e.metadata.get("verdict") != "unscored"]
+
+
 def attack_success_rate(archive: GridArchive) -> float:
-    """Fraction of elites whose stored evaluation is a success (NaN for an empty archive)."""
-    flags = [bool(e.metadata.get("success")) for e in archive]
+    """Fraction of the scored elites whose stored evaluation is a success (NaN when none is scored)."""
+    flags = [bool(e.metadata.get("success")) for e in _scored(archive)]
     return float(np.mean(flags)) if flags else float("nan")
 
 
@@ -139,6 +143,7 @@ def summarize(archive: GridArchive, diversity: bool = True, embeddings: bool = T
     """The archive statistics every report and table shows; ``diversity`` adds self-BLEU (and, with
     ``embeddings``, embedding diversity), the costly part."""
     elites = list(archive)
+    scored = _scored(archive)  # an empty response's elite has no refusal or toxicity to average
     fitness = [e.objective for e in elites if e.objective is not None]
     return {
         "coverage": archive.coverage,
@@ -146,11 +151,12 @@ def summarize(archive: GridArchive, diversity: bool = True, embeddings: bool = T
         "qd_score": archive.qd_score(),
         "mean_fitness": float(np.mean(fitness)) if fitness else float("nan"),
         "asr": attack_success_rate(archive),
-        "refusal_rate": float(np.mean([e.metadata.get("refused", False) for e in elites]))
-        if elites
+        "refusal_rate": float(np.mean([bool(e.metadata.get("refused", False)) for e in scored]))
+        if scored
         else float("nan"),
-        "mean_toxicity": float(np.mean([e.metadata.get("toxicity", 0.0) for e in elites]))
-        if elites
+        "mean_toxicity": float(np.mean([e.metadata.get("toxicity") or 0.0 for e in scored]))
+        if scored
         else float("nan"),
+        "unscored": len(elites) - len(scored),
         **(prompt_diversity([str(e.solution) for e in elites], embeddings) if diversity else {}),
     }
