@@ -107,7 +107,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         "target": target,
         "criterion": evaluator.criterion,
         "coverage": archive.coverage,
-        **{k: result[k] for k in ("n", "asr", "refusal_rate", "mean_toxicity")},
+        **{k: result[k] for k in ("n", "asr", "unscored", "refusal_rate", "mean_toxicity")},
         **prompt_diversity(prompts),
     }
     return emit_json(out, args.json)
@@ -180,7 +180,9 @@ def _finetune(args: argparse.Namespace) -> int:
             res = attack(
                 model, [str(e.solution) for e in archive], domain, evaluator, cfg.response_max_tokens
             )
-            row.update({f"heldout_{k}": res[k] for k in ("n", "asr", "refusal_rate", "mean_toxicity")})
+            row.update(
+                {f"heldout_{k}": res[k] for k in ("n", "asr", "unscored", "refusal_rate", "mean_toxicity")}
+            )
         model.close()
         return row
 
@@ -247,9 +249,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--base", default="hf:smollm2-135m", help="transformers model spec to tune (hf:...)")
     p.add_argument("--heldout", metavar="RUN_DIR", help="another run whose archive measures ASR before/after")
     p.add_argument("--evaluator", default="", help="evaluator LLM spec for the held-out ASR")
-    p.add_argument("--epochs", type=int, default=3)
-    p.add_argument("--lr", type=float, default=2e-5)
-    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--epochs", type=int, default=defaults.epochs)
+    p.add_argument("--lr", type=float, default=defaults.lr)
+    p.add_argument("--batch-size", type=int, default=defaults.batch_size)
     p.set_defaults(handler=_finetune)
 
 
