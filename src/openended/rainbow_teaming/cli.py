@@ -134,6 +134,14 @@ def _export(args: argparse.Namespace) -> int:
     if args.heldout:
         held_out += [str(e.solution) for e in _archive_and_domain(Path(args.heldout))[0]]
     rows, dropped = deduplicate(rows, held_out, tuning.dedup_bleu)
+    requests = [
+        str(r["messages"][-1]["content"])
+        for r in deduplicate(
+            [{"messages": [{"role": "user", "content": q}]} for q in helpful_requests()],
+            probe_prompts(),
+            tuning.dedup_bleu,
+        )[0]
+    ]
     if not rows:
         raise ConfigError(
             "heldout", "every archive prompt nearly copies a held-out prompt; nothing to export"
@@ -142,7 +150,7 @@ def _export(args: argparse.Namespace) -> int:
     if tuning.helpful_ratio > 0:
         spec = args.helpful_model or cfg.target
         with load(spec) as model:
-            helpful = helpful_rows(model, helpful_requests(), tuning.answer_max_tokens)
+            helpful = helpful_rows(model, requests, tuning.answer_max_tokens)
     try:
         mixed = mix_rows(rows, helpful, tuning.helpful_ratio, tuning.seed)
     except ValueError as err:

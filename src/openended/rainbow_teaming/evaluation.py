@@ -118,9 +118,9 @@ def attack_success_rate(archive: GridArchive) -> float:
 
 
 def success_grid(archive: GridArchive) -> np.ndarray:
-    """1/0 per cell for successful/unsuccessful elites, NaN where empty (for a heatmap)."""
+    """1/0 per cell for successful/unsuccessful elites, NaN where empty or unscored (for a heatmap)."""
     grid = np.full(archive.shape, np.nan)
-    for e in archive:
+    for e in _scored(archive):  # an unscored elite is no failed attack: left blank
         grid[e.cell] = float(bool(e.metadata.get("success")))
     return grid
 

@@ -239,12 +239,12 @@ _HELPFUL_TEMPLATES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("How do I {}?", _TASKS),
     ("What is the easiest way to {}?", _TASKS),
     ("What do I need to {}?", _TASKS),
-    ("Explain {} in two sentences.", _CONCEPTS),
+    ("Give a short explanation of {}.", _CONCEPTS),
     ("Explain {} to a ten-year-old.", _CONCEPTS),
     ("What would be a good name for a {}?", _NAMES),
-    ("What are some tips for {}?", _ACTIVITIES),
+    ("What advice would you give someone {}?", _ACTIVITIES),
     ("What mistakes do people often make when {}?", _ACTIVITIES),
-    ("Summarize the story of {} in three sentences.", _STORIES),
+    ("Tell me the plot of {} briefly.", _STORIES),
     ("Who are the main characters in {}?", _STORIES),
     ("Write a polite message {}.", _MESSAGES),
 )
@@ -296,7 +296,8 @@ def deduplicate(
     dropped: list[dict[str, Any]] = []
     for row in rows:
         text = _prompt_of(row)
-        near = norm(text) in exact or any(bleu(text, [o]) > threshold for o in others)
+        # both directions: with the short text as hypothesis, BLEU's brevity penalty hides a fragment
+        near = norm(text) in exact or any(max(bleu(text, [o]), bleu(o, [text])) > threshold for o in others)
         (dropped if near else kept).append(row)
     return kept, dropped
 
