@@ -27,7 +27,7 @@ def test_run_export_and_evaluate_commands(tmp_path, capsys):
     assert main(export) == 0
     rows = [json.loads(x) for x in (tmp_path / "sft.jsonl").read_text().splitlines()]
     helpful = [r for r in rows if r["source"] == "helpful"]
-    assert len(helpful) == 2 * len(rt.archive) and all(
+    assert len(helpful) == len(rt.archive) and all(
         r["answer"] == r["messages"][-1]["content"] for r in helpful
     )
     capsys.readouterr()

@@ -77,13 +77,14 @@ class SafetyTuningConfig(Config):
     - helpful pairs: harmless instructions generated here (``safety_tuning.helpful_requests``) answered by
       the untuned model itself, so that they teach the model its own helpful behaviour back; answers that
       refuse are dropped;
-    - the ratio is a measured trade-off (``benchmarks/rainbow_teaming/safety.py`` sweeps it); 0 is the
-      refusal-only data that taught the 135M model to refuse everything;
+    - the ratio is a measured trade-off (``benchmarks/rainbow_teaming/safety.py``, results in the README): 0
+      is the refusal-only data that taught the 135M model to refuse everything; 1 (the default) kept
+      over-refusal at 0.03–0.05 with held-out attack success 0.03, and 2 did no better on any probe;
     - training prompts that are near-copies of a held-out prompt (BLEU above the search's similarity
       threshold, paper §3) are dropped, so held-out attack success is measured on prompts not trained on.
     """
 
-    helpful_ratio: float = param(2.0, "helpful pairs per safety pair", ge=0.0, le=100.0)
+    helpful_ratio: float = param(1.0, "helpful pairs per safety pair", ge=0.0, le=100.0)
     dedup_bleu: float = param(
         0.6, "drop training prompts with BLEU above this to a held-out or probe prompt", ge=0.0, le=1.0
     )
