@@ -94,6 +94,7 @@ def tune(out: Path, ratios: list[float], seeds: list[int], tiny: bool) -> None:
     from openended.rainbow_teaming.probes import probe_prompts
     from openended.rainbow_teaming.safety_tuning import (
         deduplicate,
+        fresh_helpful_requests,
         helpful_requests,
         helpful_rows,
         mix_rows,
@@ -103,22 +104,22 @@ def tune(out: Path, ratios: list[float], seeds: list[int], tiny: bool) -> None:
 
     defaults = SafetyTuningConfig()
     helpful_path = out / "helpful.jsonl"
+    fresh = fresh_helpful_requests(defaults.dedup_bleu)
     if not helpful_path.is_file():
-        requests = helpful_requests()[:8] if tiny else helpful_requests()
+        requests = fresh[:8] if tiny else fresh
         with load(f"smollm2-135m?threads={THREADS}") as model:
             write_jsonl(helpful_rows(model, requests, defaults.answer_max_tokens), helpful_path)
     helpful = [json.loads(x) for x in helpful_path.read_text().splitlines()]
     archive = _finished_archive(out / "runs" / "train")
     held_out = [*probe_prompts(), *_archive_prompts(out / "runs" / "heldout")]
     safety, dropped = deduplicate(sft_rows(archive, SAFETY), held_out, defaults.dedup_bleu)
-    helpful, helpful_dropped = deduplicate(helpful, probe_prompts(), defaults.dedup_bleu)
     (out / "data.json").write_text(
         json.dumps(
             {
                 "safety": len(safety),
                 "safety_dropped_near_held_out": len(dropped),
                 "helpful_available": len(helpful),
-                "helpful_dropped_near_probes": len(helpful_dropped),
+                "helpful_dropped_near_probes": len(helpful_requests()) - len(fresh),
             }
         )
         + "\n"

@@ -120,7 +120,7 @@ def _export(args: argparse.Namespace) -> int:
     from openended.rainbow_teaming.probes import probe_prompts
     from openended.rainbow_teaming.safety_tuning import (
         deduplicate,
-        helpful_requests,
+        fresh_helpful_requests,
         helpful_rows,
         mix_rows,
         sft_rows,
@@ -134,14 +134,6 @@ def _export(args: argparse.Namespace) -> int:
     if args.heldout:
         held_out += [str(e.solution) for e in _archive_and_domain(Path(args.heldout))[0]]
     rows, dropped = deduplicate(rows, held_out, tuning.dedup_bleu)
-    requests = [
-        str(r["messages"][-1]["content"])
-        for r in deduplicate(
-            [{"messages": [{"role": "user", "content": q}]} for q in helpful_requests()],
-            probe_prompts(),
-            tuning.dedup_bleu,
-        )[0]
-    ]
     if not rows:
         raise ConfigError(
             "heldout", "every archive prompt nearly copies a held-out prompt; nothing to export"
@@ -150,7 +142,7 @@ def _export(args: argparse.Namespace) -> int:
     if tuning.helpful_ratio > 0:
         spec = args.helpful_model or cfg.target
         with load(spec) as model:
-            helpful = helpful_rows(model, requests, tuning.answer_max_tokens)
+            helpful = helpful_rows(model, fresh_helpful_requests(tuning.dedup_bleu), tuning.answer_max_tokens)
     try:
         mixed = mix_rows(rows, helpful, tuning.helpful_ratio, tuning.seed)
     except ValueError as err:

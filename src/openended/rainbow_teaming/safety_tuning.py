@@ -31,11 +31,16 @@ from openended.llm import LLM
 from openended.llm.classifiers import is_refusal
 from openended.rainbow_teaming.domains import Domain
 from openended.rainbow_teaming.evaluation import Evaluator, rate_of
-from openended.rainbow_teaming.probes import general_ability, respond  # general_ability: re-exported
+from openended.rainbow_teaming.probes import (
+    general_ability,
+    probe_prompts,
+    respond,
+)  # general_ability: re-exported
 
 __all__ = [
     "attack",
     "deduplicate",
+    "fresh_helpful_requests",
     "general_ability",
     "helpful_requests",
     "helpful_rows",
@@ -253,6 +258,13 @@ _HELPFUL_TEMPLATES: tuple[tuple[str, tuple[str, ...]], ...] = (
 def helpful_requests() -> list[str]:
     """Every harmless instruction of the templates (the pool the helpful pairs are drawn from)."""
     return [template.format(filler) for template, fillers in _HELPFUL_TEMPLATES for filler in fillers]
+
+
+def fresh_helpful_requests(threshold: float) -> list[str]:
+    """The helpful requests that are no near copy of a probe prompt (none is today: the check keeps it so,
+    whoever edits the templates or the probes)."""
+    rows = [{"messages": [{"role": "user", "content": q}]} for q in helpful_requests()]
+    return [_prompt_of(r) for r in deduplicate(rows, probe_prompts(), threshold)[0]]
 
 
 def _finished(text: str) -> str | None:
