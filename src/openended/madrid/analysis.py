@@ -50,14 +50,20 @@ def summarize(
     }
 
 
+def pitch_cells(measures: np.ndarray, cells: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The (x, y) cell of each elite's ball start (its first two measures)."""
+    m = np.asarray(measures)
+    ix = np.clip(((m[:, 0] - X_RANGE[0]) / (X_RANGE[1] - X_RANGE[0]) * cells[0]).astype(int), 0, cells[0] - 1)
+    iy = np.clip(((m[:, 1] - Y_RANGE[0]) / (Y_RANGE[1] - Y_RANGE[0]) * cells[1]).astype(int), 0, cells[1] - 1)
+    return ix, iy
+
+
 def pitch_map(archive: dict[str, np.ndarray], cells: tuple[int, int]) -> np.ndarray:
     """Highest regret over the references in each (x, y) cell of the ball's start; NaN where empty."""
     heat = np.full(cells, np.nan)
     if len(archive["objective"]) == 0:
         return heat
-    m = np.asarray(archive["measures"])
-    ix = np.clip(((m[:, 0] - X_RANGE[0]) / (X_RANGE[1] - X_RANGE[0]) * cells[0]).astype(int), 0, cells[0] - 1)
-    iy = np.clip(((m[:, 1] - Y_RANGE[0]) / (Y_RANGE[1] - Y_RANGE[0]) * cells[1]).astype(int), 0, cells[1] - 1)
+    ix, iy = pitch_cells(np.asarray(archive["measures"]), cells)
     for x, y, v in zip(ix, iy, np.asarray(archive["objective"]), strict=True):
         heat[x, y] = v if np.isnan(heat[x, y]) else max(heat[x, y], v)
     return heat
