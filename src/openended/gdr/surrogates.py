@@ -16,7 +16,10 @@ import string
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from openended.gdr.matching import leak
+
 KEY_ENV = "OPENENDED_GDR_KEY"
+_REDRAWS = 16  # a draw is a near copy of its value rarely (about 1 in 75 for a private IPv4): 16 suffice
 
 
 def new_key() -> str:
@@ -77,11 +80,18 @@ class Surrogates:
         return "Surrogates(key=***)"
 
     def of(self, kind: str, value: str) -> str:
-        digest = hmac.new(self._key, f"{kind}\x00{value}".encode(), hashlib.sha256).digest()
-        self._faker.seed_instance(int.from_bytes(digest[:8], "big"))
+        """The surrogate of ``value``: never the value itself, nor a near copy of it (one edit away, as
+        ``192.168.10.7`` is of ``192.168.10.77``), nor a part of it — the verifier would count any of those
+        as a leak and set the row aside — so a draw that is one is redrawn, keyed the same way."""
         make = _MAKERS.get(kind, lambda f, v: f.bothify("?" * min(max(len(v), 4), 12)).upper())
-        fake = make(self._faker, value)
-        return fake if fake != value else fake + "0"
+        fake = value
+        for attempt in range(_REDRAWS):
+            digest = hmac.new(self._key, f"{kind}\x00{value}\x00{attempt}".encode(), hashlib.sha256).digest()
+            self._faker.seed_instance(int.from_bytes(digest[:8], "big"))
+            fake = make(self._faker, value)
+            if leak(value, fake) is None and fake.casefold() not in value.casefold():
+                return fake
+        return fake + "0" * (len(value) + 1)  # no draw cleared it: pad past a near copy
 
     def mapping(self, findings: Iterable[Any]) -> dict[str, str]:
         """Original text → surrogate, for findings with ``kind`` and ``text``."""
