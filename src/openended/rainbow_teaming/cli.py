@@ -255,8 +255,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_finetune)
 
 
+# three iterations of four candidates with shorter generations: every step of the loop (two-step mutation,
+# filter, target, judge, evaluator, archive, diversity, report) still runs; the time is in the README
 TOUR_CONFIG = RainbowTeamingConfig(
-    iterations=6, batch_size=4, log_every=2, checkpoint_every=3, diversity_every=6
+    iterations=3,
+    batch_size=4,
+    mutation_max_tokens=48,
+    response_max_tokens=48,
+    log_every=1,
+    checkpoint_every=3,
+    diversity_every=3,
 )
 
 
