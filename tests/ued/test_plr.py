@@ -109,3 +109,21 @@ def test_learnability_score_is_p_times_one_minus_p_over_completed_episodes():
     traj = _traj(reward, done)
     score, _ = jax.jit(lambda t: level_scores(cfg, None, t, t.reward, jnp.full(3, -jnp.inf), None))(traj)
     np.testing.assert_allclose(score, [0.25, 0.0, -np.inf])
+
+
+def test_an_episode_ending_during_a_replay_restarts_the_replayed_level():
+    # minimax's PLR runner reset a finished episode to a fresh random level mid-replay; here the maze resets
+    # to the level it was given, so every episode start of a replay shows that level's start again
+    from openended.ued.experiment import make_trainer
+
+    trainer = make_trainer(tiny("robust_plr").replace(max_episode_steps=4))
+    state = trainer.init(jax.random.PRNGKey(0))
+    state, _ = jax.jit(trainer._on_new)(state, jax.random.PRNGKey(1))
+    sampler, idx = trainer.sampler.sample(state.sampler, jax.random.PRNGKey(2), trainer.cfg.num_envs)
+    levels = trainer.sampler.get(sampler, idx)
+    _, traj, _, _ = jax.jit(trainer.student.visit_and_learn)(jax.random.PRNGKey(3), state.train, levels)
+    reset = np.asarray(traj.reset)
+    assert reset[1:].sum() >= trainer.cfg.num_envs * 4  # episodes of <= 4 steps end many times in 32 steps
+    image, direction = np.asarray(traj.image), np.asarray(traj.direction)
+    for t, env in zip(*np.nonzero(reset), strict=True):
+        assert np.array_equal(image[t, env], image[0, env]) and direction[t, env] == direction[0, env]

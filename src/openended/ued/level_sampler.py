@@ -5,7 +5,8 @@ The replay distribution is ``core.replay`` (score prioritization mixed with stal
 - *sampling* draws levels one at a time, each draw counting as an episode, so staleness updates between draws;
 - *insertion*: a level already in the buffer (``duplicate_check``) has its score updated; otherwise it fills
   an empty slot, or, when the buffer is full, replaces the entry of lowest replay weight if its score is
-  higher. Non-finite scores (no finished episode; ReMiDi's rejected levels) are never inserted.
+  higher. Non-finite scores (no finished episode; ReMiDi's rejected levels) are never inserted, and a replay
+  whose score is non-finite leaves the level's previous score in place.
 Per-level ``max_returns`` support MaxMC.
 """
 
@@ -128,15 +129,112 @@ class LevelSampler:
     def insert_batch(
         self, s: SamplerState, levels: Level, scores: jax.Array, max_returns: jax.Array
     ) -> tuple[SamplerState, jax.Array]:
-        def body(st: SamplerState, xs: tuple[Level, jax.Array, jax.Array]) -> tuple[SamplerState, jax.Array]:
-            return self.insert(st, *xs)
+        """Offer a batch of levels at once; returns the state and each level's buffer index (-1: not
+        inserted).
 
-        return jax.lax.scan(body, s, (levels, scores, max_returns))
+        :meth:`insert`'s rules, applied to the whole batch in one pass rather than one level after another (a
+        sort per level made insertion two thirds of a new-level update at 256 environments):
+
+        - a level already in the buffer takes its entry's place with the new score; a level offered more
+          than once in the batch counts once, with its last finite score and the best of its returns;
+        - other levels, best score first, fill the empty slots (in batch order), and the rest replace the
+          entries of lowest replay weight, the k-th best remaining level the k-th lowest-weight entry, if its
+          score is higher. Replay weights are those at the start of the batch: a level inserted by this batch
+          is never evicted by another of the same batch (one after another, it could be);
+        - non-finite scores are never inserted; every accepted level counts as an episode, in batch order.
+        """
+        c, b = self.capacity, scores.shape[0]
+        finite = jnp.isfinite(scores)
+        valid = self.valid(s)
+        if self.cfg.duplicate_check:
+            dup = self._find_batch(s, levels)
+            same = _equal_pairs(levels, levels)  # (B, B)
+            later = jnp.arange(b)[None, :] > jnp.arange(b)[:, None]
+            superseded = (same & later & finite[None, :]).any(axis=1)
+            # a repeated level keeps the best return of all its finite offers, as one after another would
+            max_returns = jnp.max(jnp.where(same & finite[None, :], max_returns[None, :], -jnp.inf), axis=1)
+        else:
+            dup, superseded = jnp.full(b, -1, jnp.int32), jnp.zeros(b, bool)
+        offered = finite & ~superseded
+        is_dup = offered & (dup >= 0)
+        is_new = offered & (dup < 0)
+        # the new levels by descending score: the best `free` take empty slots, the others may evict
+        rank = jnp.argsort(jnp.argsort(-jnp.where(is_new, scores, -jnp.inf), stable=True), stable=True)
+        free = c - s.size
+        takes_empty = is_new & (rank < free)
+        empty_slot = s.size + jnp.cumsum(takes_empty) - 1
+        refreshed = jnp.zeros(c, bool).at[jnp.where(is_dup, dup, c)].set(True, mode="drop")
+        evictable = valid & ~refreshed
+        by_weight = jnp.argsort(jnp.where(evictable, self.probabilities(s), jnp.inf), stable=True)
+        e = rank - free
+        evict_slot = by_weight[jnp.clip(e, 0, c - 1)]
+        evicts = is_new & (e >= 0) & (e < evictable.sum()) & (scores > s.scores[evict_slot])
+        accept = is_dup | takes_empty | evicts
+        slot = jnp.where(is_dup, dup, jnp.where(takes_empty, empty_slot, evict_slot))
+        target = jnp.where(accept, slot, c)  # c is out of range: the scatter drops it
+        count = s.episode_count + jnp.cumsum(accept)
+        previous = jnp.where(is_dup, s.max_returns[jnp.clip(dup, 0, c - 1)], -jnp.inf)
+        put = lambda buf, x: buf.at[target].set(x, mode="drop")  # noqa: E731
+        new = SamplerState(
+            levels=jax.tree_util.tree_map(put, s.levels, levels),
+            scores=put(s.scores, scores),
+            timestamps=put(s.timestamps, count.astype(jnp.int32)),
+            max_returns=put(s.max_returns, jnp.maximum(max_returns, previous)),
+            size=s.size + takes_empty.sum(),
+            episode_count=s.episode_count + accept.sum(),
+        )
+        return new, jnp.where(accept, slot, -1)
+
+    def _find_batch(self, s: SamplerState, levels: Level) -> jax.Array:
+        """Each level's index in the buffer, or -1: fingerprints narrow the search to one candidate entry,
+        which is then compared in full (a (batch × capacity) comparison of whole levels would not fit)."""
+        match = (_fingerprint(levels)[:, None] == _fingerprint(s.levels)[None, :]) & self.valid(s)[None, :]
+        candidate = jnp.argmax(match, axis=1)
+        stored = jax.tree_util.tree_map(lambda x: x[candidate], s.levels)
+        equal = jnp.ones(candidate.shape, bool)
+        for a, b in zip(jax.tree_util.tree_leaves(stored), jax.tree_util.tree_leaves(levels), strict=True):
+            equal &= (a == b).reshape(a.shape[0], -1).all(axis=1)
+        return jnp.where(match.any(axis=1) & equal, candidate, -1).astype(jnp.int32)
 
     def update_batch(
         self, s: SamplerState, idx: jax.Array, scores: jax.Array, max_returns: jax.Array
     ) -> SamplerState:
-        """New scores for replayed levels (their max returns only ever grow)."""
+        """New scores for replayed levels (their max returns only ever grow). A replay that finished no
+        episode can score -inf or NaN (MaxMC before any return, learnability over no episode): the level keeps
+        its previous score, so no non-finite score enters the replay distribution (JaxUED's open fix)."""
+        kept = jnp.where(jnp.isfinite(scores), scores, s.scores[idx])
         return replace(
-            s, scores=s.scores.at[idx].set(scores), max_returns=s.max_returns.at[idx].max(max_returns)
+            s, scores=s.scores.at[idx].set(kept), max_returns=s.max_returns.at[idx].max(max_returns)
         )
+
+
+def _as_int32(x: jax.Array) -> jax.Array:
+    if jnp.issubdtype(x.dtype, jnp.floating):
+        return jax.lax.bitcast_convert_type(x.astype(jnp.float32), jnp.int32)
+    return x.astype(jnp.int32)
+
+
+def _fingerprint(levels: Level) -> jax.Array:
+    """One uint32 per level (leading axis) from all its fields: a weighted sum with fixed odd weights,
+    wrapping around. Equal levels have equal fingerprints; unequal ones rarely collide (about 2^-32 a pair),
+    and since candidates are compared in full, a collision can only hide a duplicate, never merge two
+    different levels."""
+    total = None
+    for n, leaf in enumerate(jax.tree_util.tree_leaves(levels)):
+        flat = _as_int32(leaf).reshape(leaf.shape[0], -1).astype(jnp.uint32)
+        weights = jax.random.bits(jax.random.PRNGKey(n), (flat.shape[1],), jnp.uint32) | jnp.uint32(1)
+        h = jnp.sum(flat * weights[None, :], axis=1, dtype=jnp.uint32)
+        total = h if total is None else total * jnp.uint32(0x9E3779B1) + h
+    assert total is not None
+    return total
+
+
+def _equal_pairs(a: Level, b: Level) -> jax.Array:
+    """(len(a), len(b)): whether level i of ``a`` equals level j of ``b`` in every field."""
+    same = None
+    for x, y in zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b), strict=True):
+        fx, fy = x.reshape(x.shape[0], -1), y.reshape(y.shape[0], -1)
+        eq = (fx[:, None, :] == fy[None, :, :]).all(axis=2)
+        same = eq if same is None else same & eq
+    assert same is not None
+    return same
