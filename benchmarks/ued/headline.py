@@ -28,7 +28,8 @@ import optax
 from record import header  # a sibling module: run this file as a script
 
 from openended.ued.config import PLRConfig, PPOConfig, UEDConfig
-from openended.ued.experiment import HELD_OUT_KEY, evaluate, make_trainer
+from openended.ued.experiment import HELD_OUT_KEY, evaluate, make_trainer, perfect_maze_rates
+from openended.ued.perfect_maze import PERFECT_MAZES
 from openended.ued.ppo import make_optimizer
 from openended.ued.train import MUTATE, NEW, REPLAY
 
@@ -62,6 +63,13 @@ def main() -> None:
     p.add_argument("--warmup-s", type=float, default=60.0, help="seconds before the anneal horizon is set")
     p.add_argument("--eval-every-s", type=float, default=30.0)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--perfect-mazes",
+        nargs="*",
+        default=list(PERFECT_MAZES),
+        help="perfect-maze sets evaluated once at the end of the budget (ACCEL's larger tests; default all)",
+    )
+    p.add_argument("--perfect-levels", type=int, default=10, help="mazes per perfect-maze set")
     p.add_argument("--tag", default=None, help="file tag (default: the algorithm)")
     p.add_argument(
         "--out", default=os.environ.get("OUT") or str(Path(__file__).resolve().parents[1] / "results")
@@ -74,6 +82,7 @@ def main() -> None:
         n_walls=a.n_walls,
         seed=a.seed,
         eval_random_levels=0,
+        eval_perfect_maze_levels=a.perfect_levels,
         unroll=a.unroll,
         # with --anneal the optimizer carries a schedule from the start (a far horizon: constant in effect),
         # so that swapping in the measured horizon later keeps the optimizer state's structure
@@ -132,6 +141,7 @@ def main() -> None:
             "complete": complete,
             "curve": curve,
             "final": curve[-1],
+            "perfect_mazes": perfect,
             "reference": {"dcd PLR⊥ mean held-out solve rate at 250M steps (10 seeds, its 7 mazes)": 0.677},
         }
         tmp = path.with_suffix(".tmp")
@@ -141,6 +151,7 @@ def main() -> None:
     path = Path(a.out) / f"ued-headline-{a.tag or a.algorithm}-s{a.seed}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     horizon: int | None = None
+    perfect: dict[str, float] = {}  # the end of the budget's, once: the XL set's episodes are 20 402 steps
 
     record(0, 0.0)
     budget = a.minutes * 60
@@ -170,6 +181,10 @@ def main() -> None:
         if train_s >= next_eval or train_s >= budget:
             record(updates, train_s)
             next_eval += a.eval_every_s
+    if a.perfect_mazes:
+        key = jax.random.fold_in(jax.random.PRNGKey(2000 + a.seed), updates)
+        perfect = perfect_maze_rates(trainer, state, key, tuple(a.perfect_mazes))
+        print(json.dumps({k: round(v, 3) for k, v in perfect.items()}), flush=True)
     write(complete=True)
     print(f"wrote {path}", flush=True)
 

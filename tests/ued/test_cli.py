@@ -40,11 +40,17 @@ def test_cli_train_eval_render(tmp_path, capsys):
     )
     out = capsys.readouterr().out
     assert "solve/Corridor" in out and (tmp_path / "cli" / "artifacts" / "eval_step4.json").is_file()
+    perfect = ["--levels", "SmallRoom", "--perfect-mazes", "PerfectMazeMedium", "--perfect-levels", "1"]
+    assert main(["ued", "eval", str(tmp_path / "cli"), *perfect, "--attempts", "1"]) == 0
+    written = json.loads((tmp_path / "cli" / "artifacts" / "eval_step4.json").read_text())
+    assert 0.0 <= written["solve/PerfectMazeMedium"] <= 1.0 and "solve/Corridor" not in written
+    assert main(["ued", "eval", str(tmp_path / "cli"), "--perfect-mazes", "PerfectMazeHuge"]) == 2
     meta = read_meta(tmp_path / "cli")
     assert meta["resumes"] == 0 and meta["status"] == "finished"  # evaluating leaves the run as it was
     assert main(["ued", "render", "--random", "3", "--walls", "20", "--out", str(tmp_path / "r.png")]) == 0
     assert (tmp_path / "r.png").read_bytes()[:4] == b"\x89PNG"
     assert main(["ued", "train", "--algorithm", "dr", "--eval-levels", "Nowhere"]) == 2
+    assert main(["ued", "train", "--algorithm", "dr", "--eval-perfect-mazes", "PerfectMazeHuge"]) == 2
 
 
 def test_render_named_prefabs(tmp_path, capsys):

@@ -10,6 +10,7 @@ from openended.core.commands import Experiment, TourEntry, add_run_command, exec
 from openended.core.report import Report
 from openended.core.runs import Run, RunError, latest_checkpoint, load_config, read_meta, read_metrics
 from openended.ued.config import PLRConfig, PPOConfig, ReMiDiRunConfig, UEDConfig
+from openended.ued.perfect_maze import PERFECT_MAZES
 
 EASY_EVAL = ("Corridor", "SmallRoom", "Detour", "OpenRoom")
 
@@ -120,6 +121,10 @@ def _eval(args: argparse.Namespace) -> int:
         cfg = cfg.replace(eval_levels=tuple(args.levels))
     if args.attempts:
         cfg = cfg.replace(eval_attempts=args.attempts)
+    if args.perfect_mazes is not None:
+        cfg = cfg.replace(eval_perfect_mazes=tuple(args.perfect_mazes or PERFECT_MAZES))
+    if args.perfect_levels:
+        cfg = cfg.replace(eval_perfect_maze_levels=args.perfect_levels)
     trainer = make_trainer(cfg)
     restored = latest_checkpoint(args.run_dir)
     if restored is None:
@@ -175,6 +180,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--levels", nargs="+", metavar="PREFAB", help="prefab mazes (default: the run's eval_levels)"
     )
     p.add_argument("--attempts", type=int, help="attempts per maze (default: the run's eval_attempts)")
+    p.add_argument(
+        "--perfect-mazes",
+        nargs="*",
+        metavar="SET",
+        help=f"also the larger perfect mazes of ACCEL's tests ({', '.join(PERFECT_MAZES)}; none named: all)",
+    )
+    p.add_argument("--perfect-levels", type=int, help="mazes per perfect-maze set (default: the run's)")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(handler=_eval)
     p = sub.add_parser(

@@ -9,6 +9,7 @@ from typing import Literal
 
 from openended.core.config import Config, ConfigError, param
 from openended.core.replay import ReplayConfig
+from openended.ued.perfect_maze import PERFECT_MAZES
 from openended.ued.prefabs import HELD_OUT, PREFABS
 
 Algorithm = Literal["dr", "plr", "robust_plr", "accel", "paired", "remidi"]
@@ -134,6 +135,10 @@ class UEDConfig(Config):
     eval_attempts: int = param(10, "attempts per held-out maze", ge=1)
     eval_random_levels: int = param(100, "fresh DR levels in each evaluation", ge=0)
     eval_levels: tuple[str, ...] = param(HELD_OUT, "held-out prefab mazes (the 8 standard ones)")
+    eval_perfect_mazes: tuple[str, ...] = param(
+        (), "larger perfect-maze sets in each evaluation (ACCEL's tests: PerfectMazeMedium, Large, XL)"
+    )
+    eval_perfect_maze_levels: int = param(10, "mazes per perfect-maze set (seeded by the run's seed)", ge=1)
     log_every: int = param(10, "log training metrics every N updates", ge=1)
     checkpoint_every: int = param(500, "checkpoint every N updates", ge=1)
     unroll: int = param(
@@ -153,6 +158,11 @@ class UEDConfig(Config):
         unknown = [n for n in self.eval_levels if n not in PREFABS]
         if unknown or not self.eval_levels:
             raise ConfigError("eval_levels", f"unknown or empty: {unknown}; known: {', '.join(PREFABS)}")
+        if unknown := [n for n in self.eval_perfect_mazes if n not in PERFECT_MAZES]:
+            known = ", ".join(PERFECT_MAZES)
+            raise ConfigError("eval_perfect_mazes", f"unknown: {unknown}; known: {known}")
+        if self.eval_perfect_mazes and self.domain.name != "maze":
+            raise ConfigError("eval_perfect_mazes", f"perfect mazes are mazes; {self.domain.name!r} has none")
         if self.domain.name != "maze" and self.algorithm in ("accel", "paired"):
             raise ConfigError("algorithm", f"{self.algorithm} edits mazes; {self.domain.name!r} has none")
         if self.devices is not None and self.num_envs % self.devices:

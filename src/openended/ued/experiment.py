@@ -3,6 +3,7 @@ and the artifacts the report shows (buffer statistics, rendered levels, per-maze
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any
 
@@ -18,7 +19,8 @@ from openended.ued import prefabs
 from openended.ued.config import UEDConfig
 from openended.ued.evaluate import evaluate_levels
 from openended.ued.level import Level, num_walls
-from openended.ued.maze import shortest_path_length
+from openended.ued.maze import Maze, shortest_path_length
+from openended.ued.perfect_maze import PERFECT_MAZES, episode_length, named_set
 from openended.ued.render import levels_figure
 from openended.ued.train import Trainer
 
@@ -27,6 +29,30 @@ HELD_OUT_KEY = "heldout_solve_rate"
 
 def held_out_levels(cfg: UEDConfig) -> Level:
     return prefabs.load_many(cfg.eval_levels)
+
+
+@functools.cache
+def _long_maze(max_steps: int, view_size: int) -> Maze:
+    """One env object per episode length: ``evaluate_levels`` compiles once per env it is given."""
+    return Maze(max_steps=max_steps, view_size=view_size)
+
+
+def perfect_maze_rates(
+    trainer: Trainer[Any], state: Any, key: jax.Array, names: tuple[str, ...] | None = None
+) -> dict[str, float]:
+    """Solve rate and return on each perfect-maze set (default: ``cfg.eval_perfect_mazes``), the same mazes
+    in every evaluation of a run (seeded by the run's seed), each with dcd's episode length for its size."""
+    cfg, out = trainer.cfg, {}
+    for i, name in enumerate(cfg.eval_perfect_mazes if names is None else names):
+        size = PERFECT_MAZES[name]
+        env = _long_maze(episode_length(size), trainer.env.view_size)
+        levels = named_set(name, cfg.eval_perfect_maze_levels, cfg.seed)
+        solved, returns = evaluate_levels(
+            jax.random.fold_in(key, i), state.train, env, levels, cfg.eval_attempts, cfg.ppo.lstm_features
+        )
+        out[f"solve/{name}"] = float(np.asarray(solved).mean())
+        out[f"return/{name}"] = float(np.asarray(returns).mean())
+    return out
 
 
 def random_eval_levels(trainer: Trainer[Any]) -> Any:
@@ -39,7 +65,8 @@ def random_eval_levels(trainer: Trainer[Any]) -> Any:
 
 
 def evaluate(trainer: Trainer[Any], state: Any, key: jax.Array) -> dict[str, float]:
-    """Mean solve rate and return on the held-out mazes (and per maze), where the domain has mazes; on fresh
+    """Mean solve rate and return on the held-out mazes (and per maze) and on the configured perfect-maze
+    sets (``solve/PerfectMazeLarge``, not in the held-out mean), where the domain has mazes; on fresh
     DR levels of the domain, split by the domain's flag (e.g. ``solve/shown``, ``solve/hidden``)."""
     cfg, domain = trainer.cfg, trainer.domain
     k1, k2 = jax.random.split(key)
@@ -52,6 +79,7 @@ def evaluate(trainer: Trainer[Any], state: Any, key: jax.Array) -> dict[str, flo
         rates = np.asarray(solved).mean(axis=1)
         out.update({HELD_OUT_KEY: float(rates.mean()), "heldout_return": float(np.asarray(returns).mean())})
         out.update({f"solve/{name}": float(r) for name, r in zip(cfg.eval_levels, rates, strict=True)})
+        out.update(perfect_maze_rates(trainer, state, jax.random.fold_in(k1, 1)))
     levels = random_eval_levels(trainer)
     if levels is not None:
         solved, returns = evaluate_levels(k2, state.train, trainer.env, levels, 1, cfg.ppo.lstm_features)
