@@ -2,7 +2,10 @@
 minimax regret gives no incentive (shown levers, ordinary mazes, sighted mazes) and on all levels.
 
     python benchmarks/remidi/run.py --domain lever --methods remidi robust_plr dr --seeds 0 1 2 \\
-        --updates 2000 --num-steps 32 --buffers 2 --capacity 32 --steps-per-buffer 500
+        --updates 5000 --num-steps 256 --buffers 2 --capacity 32 --plr-capacity 64 --steps-per-buffer 500
+
+(ReMiDi's lever scripts, ``scripts/lever_game/*.sh`` in its repository: 5000 updates of 32 envs × 256 steps,
+2 buffers of 32 levels × 500 updates, PLR⊥'s buffer 64; the student and score are the config's defaults.)
 
 Each run is ``openended ued remidi`` with the given overrides (its defaults are ReMiDi's script flags);
 writes ``remidi-DOMAIN[-TAG].json`` with every run's evaluation curve. Plot with ``plot.py``.
@@ -35,7 +38,10 @@ def main() -> None:
     p.add_argument("--num-envs", type=int, default=32)
     p.add_argument("--num-steps", type=int, default=256)
     p.add_argument("--buffers", type=int, default=2)
-    p.add_argument("--capacity", type=int, default=32)
+    p.add_argument("--capacity", type=int, default=32, help="levels per ReMiDi buffer (lever script: 32)")
+    p.add_argument(
+        "--plr-capacity", type=int, help="PLR⊥'s one buffer (default: --capacity; ReMiDi's lever script: 64)"
+    )
     p.add_argument("--steps-per-buffer", type=int, default=500)
     p.add_argument("--eval-every", type=int, default=100)
     p.add_argument("--eval-levels", type=int, default=400)
@@ -60,7 +66,11 @@ def main() -> None:
                         "eval_random_levels": a.eval_levels,
                         "checkpoint_every": a.updates,
                         "domain": {"name": a.domain},
-                        "plr": {"capacity": a.capacity},
+                        "plr": {
+                            "capacity": a.capacity
+                            if method == "remidi" or a.plr_capacity is None
+                            else a.plr_capacity
+                        },
                         "remidi": {"buffers": a.buffers, "steps_per_buffer": a.steps_per_buffer},
                     },
                 )
@@ -68,7 +78,15 @@ def main() -> None:
                 path = execute(REMIDI, cfg, root=root, name=f"{method}-{seed}", report=False)
                 seconds = time.perf_counter() - start
                 curve = [r for r in read_metrics(path) if "random_return" in r]
-                runs.append({"method": method, "seed": seed, "seconds": seconds, "curve": curve})
+                runs.append(
+                    {
+                        "method": method,
+                        "seed": seed,
+                        "capacity": cfg.plr.capacity,  # the methods' buffers differ (ReMiDi's scripts)
+                        "seconds": seconds,
+                        "curve": curve,
+                    }
+                )
                 print(
                     method,
                     seed,
@@ -91,6 +109,7 @@ def main() -> None:
         "runs": runs,
     }
     name = f"remidi-{a.domain}{'-' + a.tag if a.tag else ''}.json"
+    Path(a.out).mkdir(parents=True, exist_ok=True)
     (Path(a.out) / name).write_text(json.dumps(result, indent=2) + "\n")
     print("wrote", Path(a.out) / name)
 

@@ -47,7 +47,8 @@ def test_maze_oracle_is_attained_by_acting_optimally():
 
 def test_lever_oracle_and_rewards():
     domain = make_domain(DomainConfig(name="lever", levers=4), 0, 250)
-    shown, hidden = LeverLevel(jnp.int32(2), jnp.bool_(False)), LeverLevel(jnp.int32(2), jnp.bool_(True))
+    shown = LeverLevel(jnp.int32(2), jnp.bool_(False), jnp.int32(0))
+    hidden = LeverLevel(jnp.int32(2), jnp.bool_(True), jnp.int32(0))
     assert (
         float(domain.oracle_value(shown, GAMMA)) == 1.0 and float(domain.oracle_value(hidden, GAMMA)) == 10.0
     )
@@ -165,3 +166,34 @@ def test_lever_levels_follow_the_configured_hidden_probability():
     assert not np.asarray(shown.hidden).any() and set(np.asarray(shown.answer).tolist()) == {0, 1, 2, 3}
     assert np.asarray(sample(1.0).hidden).all()
     assert 0.35 < np.asarray(sample(0.5).hidden).mean() < 0.65
+
+
+def test_lever_nonces_let_a_buffer_fill_with_copies_of_one_lever_problem():
+    # ReMiDi's levels carry an arbitrary number: the buffer merges equal levels, so without it no more than
+    # 25 hidden levels fit in one, and shown levers keep the other slots whatever their score
+    from openended.ued.config import PLRConfig
+    from openended.ued.level_sampler import LevelSampler
+
+    domain = make_domain(DomainConfig(name="lever"), 0, 250)
+    levels = jax.vmap(domain.sample_level)(jax.random.split(jax.random.PRNGKey(0), 400))
+    scores = jax.vmap(domain.fixed_score)(levels)
+    np.testing.assert_array_equal(scores, np.where(levels.hidden, 10.0, 1.0))
+    sampler = LevelSampler(PLRConfig(capacity=64))
+
+    def hidden_in_buffer(lv):
+        s, _ = sampler.insert_batch(
+            sampler.init(jax.tree_util.tree_map(lambda x: x[0], lv)), lv, scores, scores
+        )
+        return int(np.asarray(s.levels.hidden)[: int(s.size)].sum()), int(s.size)
+
+    assert hidden_in_buffer(levels) == (64, 64)
+    without = levels.replace(nonce=jnp.zeros_like(levels.nonce))
+    assert hidden_in_buffer(without) == (25, 50)  # only 50 distinct levels: 25 of the slots hold shown levers
+
+
+def test_every_shown_lever_is_one_level_of_the_evaluation():
+    domain = make_domain(DomainConfig(name="lever", levers=6), 0, 250)
+    shown = domain.shown_levels()
+    np.testing.assert_array_equal(shown.answer, np.arange(6))
+    assert not np.asarray(shown.hidden).any()
+    assert make_domain(DomainConfig(name="lever", lever_score="regret"), 0, 250).fixed_score is None

@@ -54,3 +54,30 @@ def test_recurrent_weights_start_orthogonal_per_gate():
     for n in range(4):
         block = w[:, n * f : (n + 1) * f]
         np.testing.assert_allclose(block.T @ block, np.eye(f), atol=1e-5)
+
+
+def test_the_lever_student_is_remidis_feed_forward_network_and_mazes_keep_the_lstm():
+    from openended.ued.config import DomainConfig, PPOConfig, UEDConfig
+    from openended.ued.experiment import make_trainer
+
+    lever = make_trainer(
+        UEDConfig(algorithm="dr", num_envs=2, num_steps=4, domain=DomainConfig(name="lever"))
+    )
+    params = lever.init(jax.random.PRNGKey(0)).train.params["params"]
+    ff = params["FeedForward_0"]
+    assert "ResetLSTM_0" not in params and ff["Dense_0"]["kernel"].shape == (26, 256)  # 25 levers + hidden
+    assert ff["Dense_2"]["kernel"].shape == (256, 32) and ff["Dense_3"]["kernel"].shape == (32, 25)
+    # orthogonal gain 0.01 on the policy output: near-uniform first pulls, as in ReMiDi's code
+    assert (
+        float(jnp.abs(ff["Dense_3"]["kernel"]).max()) < 0.05 and not np.asarray(ff["Dense_3"]["bias"]).any()
+    )
+    maze = make_trainer(UEDConfig(algorithm="dr", num_envs=2, num_steps=4, ppo=PPOConfig(lstm_features=8)))
+    assert "ResetLSTM_0" in maze.init(jax.random.PRNGKey(0)).train.params["params"]
+    forced = UEDConfig(
+        algorithm="dr",
+        num_envs=2,
+        num_steps=4,
+        domain=DomainConfig(name="lever"),
+        ppo=PPOConfig(network="lstm"),
+    )
+    assert "ResetLSTM_0" in make_trainer(forced).init(jax.random.PRNGKey(0)).train.params["params"]

@@ -89,15 +89,19 @@ def _traj(reward, done):
     return Transition(zeros, zeros, zeros, zeros, zeros, zeros, reward, jnp.asarray(done, bool))
 
 
-def test_oracle_score_is_the_optimal_value_minus_the_mean_return():
+def test_oracle_score_is_the_optimal_value_minus_the_mean_return_or_the_levers_constant():
     cfg = tiny_remidi("lever")
-    domain = make_domain(cfg.domain, cfg.n_walls, cfg.max_episode_steps)
-    levels = LeverLevel(jnp.array([2, 2]), jnp.array([False, True]))  # V* = 1 shown, 10 hidden
-    # one-step episodes: the shown lever pulled right then wrong (mean 0), the hidden one likewise (mean 0)
-    traj = _traj([[1.0, 10.0], [-1.0, -10.0]], [[True, True], [True, True]])
+    regret_cfg = cfg.replace(domain=cfg.domain.replace(lever_score="regret"))
+    levels = LeverLevel(
+        jnp.array([2, 2]), jnp.array([False, True]), jnp.array([0, 0])
+    )  # V*: 1 shown, 10 hidden
+    # one-step episodes: the shown lever pulled right twice (mean 1), the hidden one right then wrong (mean 0)
+    traj = _traj([[1.0, 10.0], [1.0, -10.0]], [[True, True], [True, True]])
     no_best = jnp.full(2, -jnp.inf)
-    score, best = jax.jit(lambda t: level_scores(cfg, domain, t, t.reward, no_best, levels))(traj)
-    np.testing.assert_allclose(score, [1.0, 10.0], rtol=1e-6)
+    for c, expected in ((regret_cfg, [0.0, 10.0]), (cfg, [1.0, 10.0])):  # ReMiDi's code: the constant
+        domain = make_domain(c.domain, c.n_walls, c.max_episode_steps)
+        score, best = jax.jit(lambda t: level_scores(c, domain, t, t.reward, no_best, levels))(traj)  # noqa: B023
+        np.testing.assert_allclose(score, expected, rtol=1e-6)
     np.testing.assert_allclose(best, [1.0, 10.0], rtol=1e-6)  # the best episode return, for MaxMC
 
 

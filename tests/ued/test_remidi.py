@@ -39,14 +39,17 @@ def stacked(*levels):
 # -- the overlap check --------------------------------------------------------------------------------------
 def test_identical_histories_are_fully_consistent_and_a_shown_lever_diverges_at_once():
     env = make_domain(DomainConfig(name="lever"), 0, 250).env
-    earlier = stacked(LeverLevel(jnp.int32(3), jnp.bool_(True)), LeverLevel(jnp.int32(0), jnp.bool_(False)))
+    earlier = stacked(
+        LeverLevel(jnp.int32(3), jnp.bool_(True), jnp.int32(0)),
+        LeverLevel(jnp.int32(0), jnp.bool_(False), jnp.int32(0)),
+    )
     valid = jnp.array([True, True])
-    hidden = play(env, LeverLevel(jnp.int32(7), jnp.bool_(True)), [1, 2, 3, 4])
+    hidden = play(env, LeverLevel(jnp.int32(7), jnp.bool_(True), jnp.int32(0)), [1, 2, 3, 4])
     assert int(divergence_step(env, hidden, earlier, valid)[0]) == 4  # = T: rejected
-    shown = play(env, LeverLevel(jnp.int32(5), jnp.bool_(False)), [1, 2, 3, 4])
+    shown = play(env, LeverLevel(jnp.int32(5), jnp.bool_(False), jnp.int32(0)), [1, 2, 3, 4])
     assert int(divergence_step(env, shown, earlier, valid)[0]) == 0
     # the same shown lever as an earlier level: consistent; an invalid (empty) slot never counts
-    same = play(env, LeverLevel(jnp.int32(0), jnp.bool_(False)), [1, 2, 3, 4])
+    same = play(env, LeverLevel(jnp.int32(0), jnp.bool_(False), jnp.int32(0)), [1, 2, 3, 4])
     assert int(divergence_step(env, same, earlier, valid)[0]) == 4
     assert int(divergence_step(env, same, earlier, jnp.array([True, False]))[0]) == 0
 
@@ -76,5 +79,7 @@ def test_remidi_smoke_run_moves_to_the_next_buffer_and_rejects_consistent_levels
     if domain == "lever":  # hidden levers all look alike: once buffer 0 holds one, new ones are rejected
         late = [r["train/consistent_fraction"] for r in train if r["train/buffer_index"] == 1]
         assert np.nanmax(late) > 0
+        evaluated = [r for r in rows if "solve/every_shown_lever" in r]  # ReMiDi's own lever metric
+        assert evaluated and all(0.0 <= r["solve/every_shown_lever"] <= 1.0 for r in evaluated)
     html = (path / "report.html").read_text()
     assert "minimax regret gives no incentive" in html

@@ -27,6 +27,11 @@ class DomainConfig(Config):
     name: DomainName = param("maze", "domain: maze, lever, tmaze (T-maze/maze mix) or blindfold")
     levers: int = param(25, "levers of the lever game (ReMiDi's code default; its README says 64)", ge=2)
     hidden_prob: float = param(0.5, "lever game: probability that DR hides the correct lever", ge=0, le=1)
+    lever_score: Literal["constant", "regret"] = param(
+        "constant",
+        "lever game's oracle score: constant (ReMiDi's code: 1 shown, 10 hidden, whatever the policy does) "
+        "or regret (V* minus the level's mean return)",
+    )
     tmaze_prob: float = param(0.5, "tmaze: chance that a DR level is a T-maze (ReMiDi: 0.5)", ge=0, le=1)
     blind_prob: float = param(0.5, "blindfold: chance that a DR level is blind (ReMiDi: 0.5)", ge=0, le=1)
 
@@ -53,6 +58,11 @@ class PPOConfig(Config):
         ge=1,
     )
     lstm_features: int = param(256, "LSTM width", ge=1)
+    network: Literal["auto", "lstm", "feedforward"] = param(
+        "auto",
+        "student network: lstm (JaxUED / minimax maze student), feedforward (ReMiDi's lever-game student: "
+        "two Dense 256 layers, no memory); auto = feedforward on the lever game, lstm elsewhere",
+    )
 
 
 @dataclass(frozen=True)

@@ -73,10 +73,17 @@ def maze_oracle_value(level: Level, gamma: float, max_steps: int) -> jax.Array:
 
 
 # -- the lever game ----------------------------------------------------------------------------------------
+LEVER_NONCES = 10_000  # ReMiDi's arbitrary_number range
+
+
 @struct.dataclass
 class LeverLevel:
     answer: jax.Array  # () int32
     hidden: jax.Array  # () bool
+    # a number in [0, 10 000) that changes nothing in the game: ReMiDi's `arbitrary_number`. The buffer merges
+    # equal levels, so without it at most 25 hidden levels could sit in a buffer and the rest of it would
+    # hold shown levers whatever their score; with it, a buffer can fill with copies of one lever problem
+    nonce: jax.Array  # () int32
 
 
 @struct.dataclass
@@ -193,6 +200,8 @@ class Domain:
     flag: Any  # level -> bool (irreducible-regret level)
     flag_names: tuple[str, str] = field(default=("irreducible", "reducible"))  # (flagged, other)
     from_maze: Any = None  # maze Level -> this domain's level (held-out mazes); None: mazes do not apply
+    fixed_score: Any = None  # level -> the oracle score in place of V* - return (the lever game, as ReMiDi)
+    shown_levels: Any = None  # () -> every level without a regret incentive, evaluated each time (levers)
 
 
 def make_domain(cfg: DomainConfig, n_walls: int, max_steps: int) -> Domain:
@@ -208,17 +217,29 @@ def make_domain(cfg: DomainConfig, n_walls: int, max_steps: int) -> Domain:
     if cfg.name == "lever":
 
         def sample_lever(key: jax.Array) -> LeverLevel:
-            k1, k2 = jax.random.split(key)
+            k1, k2, k3 = jax.random.split(key, 3)
             answer = jax.random.randint(k1, (), 0, cfg.levers)
-            return LeverLevel(answer, jax.random.bernoulli(k2, cfg.hidden_prob))
+            nonce = jax.random.randint(k3, (), 0, LEVER_NONCES)
+            return LeverLevel(answer, jax.random.bernoulli(k2, cfg.hidden_prob), nonce)
+
+        def lever_value(lv: LeverLevel, gamma: float) -> jax.Array:
+            return jnp.where(lv.hidden, 10.0, 1.0)
 
         return Domain(
             "lever",
             LeverGame(cfg.levers),
             sample_lever,
-            lambda lv, g: jnp.where(lv.hidden, 10.0, 1.0),
+            lever_value,
             lambda lv: lv.hidden,
             ("hidden", "shown"),
+            # ReMiDi's code scores a lever level by this constant, whatever the policy does (plr.py,
+            # `perfect_regret` under `lever_game`): hidden levels always outrank shown ones
+            fixed_score=(lambda lv: lever_value(lv, 1.0)) if cfg.lever_score == "constant" else None,
+            shown_levels=lambda: LeverLevel(
+                jnp.arange(cfg.levers, dtype=jnp.int32),
+                jnp.zeros(cfg.levers, bool),
+                jnp.zeros(cfg.levers, jnp.int32),
+            ),
         )
     prob = cfg.tmaze_prob if cfg.name == "tmaze" else cfg.blind_prob
 

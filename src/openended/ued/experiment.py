@@ -67,7 +67,8 @@ def random_eval_levels(trainer: Trainer[Any]) -> Any:
 def evaluate(trainer: Trainer[Any], state: Any, key: jax.Array) -> dict[str, float]:
     """Mean solve rate and return on the held-out mazes (and per maze) and on the configured perfect-maze
     sets (``solve/PerfectMazeLarge``, not in the held-out mean), where the domain has mazes; on fresh
-    DR levels of the domain, split by the domain's flag (e.g. ``solve/shown``, ``solve/hidden``)."""
+    DR levels of the domain, split by the domain's flag (e.g. ``solve/shown``, ``solve/hidden``); on the
+    lever game also every shown lever (``solve/every_shown_lever``, ReMiDi's own lever metric)."""
     cfg, domain = trainer.cfg, trainer.domain
     k1, k2 = jax.random.split(key)
     out: dict[str, float] = {}
@@ -80,6 +81,12 @@ def evaluate(trainer: Trainer[Any], state: Any, key: jax.Array) -> dict[str, flo
         out.update({HELD_OUT_KEY: float(rates.mean()), "heldout_return": float(np.asarray(returns).mean())})
         out.update({f"solve/{name}": float(r) for name, r in zip(cfg.eval_levels, rates, strict=True)})
         out.update(perfect_maze_rates(trainer, state, jax.random.fold_in(k1, 1)))
+    if domain.shown_levels is not None:
+        # ReMiDi's lever evaluation (lib/common/eval.py): every shown lever, eval_attempts sampled pulls each
+        solved, _ = evaluate_levels(
+            k1, state.train, trainer.env, domain.shown_levels(), cfg.eval_attempts, cfg.ppo.lstm_features
+        )
+        out["solve/every_shown_lever"] = float(np.asarray(solved).mean())
     levels = random_eval_levels(trainer)
     if levels is not None:
         solved, returns = evaluate_levels(k2, state.train, trainer.env, levels, 1, cfg.ppo.lstm_features)

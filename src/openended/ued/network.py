@@ -1,7 +1,8 @@
 """The reference maze actor-critic (JaxUED / minimax): Conv(16, 3×3, VALID) over the 5×5×3 view, a Dense(5)
 embedding of the one-hot direction, an LSTM(256) whose state resets at episode starts, and separate
 Dense(32)-ReLU heads for the 7-way policy and the value. Inputs are time-major: ``(T, B, ...)``. Flat
-observations (the lever game) skip the convolution."""
+observations (the lever game) skip the convolution; ``recurrent=False`` is ReMiDi's feed-forward lever
+student instead."""
 
 from __future__ import annotations
 
@@ -53,6 +54,7 @@ class ActorCritic(nn.Module):
     num_actions: int = 7
     lstm_features: int = 256
     unroll: int = 1  # LSTM time steps per loop iteration: speed only (fewer loop trips on a GPU)
+    recurrent: bool = True  # False: ReMiDi's lever-game student (FeedForward below); the carry passes through
 
     @nn.compact
     def __call__(
@@ -61,6 +63,8 @@ class ActorCritic(nn.Module):
         """``image`` (T, B, 5, 5, 3), ``direction`` (T, B), ``reset`` (T, B) -> carry, logits (T, B, A),
         value (T, B)."""
         t, b = image.shape[:2]
+        if not self.recurrent:
+            return carry, *FeedForward(self.num_actions)(image.astype(jnp.float32).reshape(t, b, -1))
         if image.ndim == 5:  # a maze view
             x = nn.relu(nn.Conv(16, (3, 3), padding="VALID")(image.astype(jnp.float32) / 10.0))
         else:  # a flat observation (the lever game's one-hot) goes straight to the LSTM
@@ -72,6 +76,25 @@ class ActorCritic(nn.Module):
         logits = nn.Dense(self.num_actions)(nn.relu(nn.Dense(32)(h)))
         value = nn.Dense(1)(nn.relu(nn.Dense(32)(h)))[..., 0]
         return carry, logits, value
+
+
+class FeedForward(nn.Module):
+    """The student of ReMiDi's lever game (its ``ActorCriticFeedForward``, ``lib/common/ppo.py``): two
+    Dense(256)-ReLU layers, then Dense(32)-tanh for the policy and Dense(32)-ReLU for the value, those with
+    orthogonal initialization (gain 2; outputs 0.01 and 1.0) and zero biases. No memory: a lever level is one
+    step."""
+
+    num_actions: int
+
+    @nn.compact
+    def __call__(self, x: jax.Array) -> tuple[jax.Array, jax.Array]:
+        orthogonal, zero = nn.initializers.orthogonal, nn.initializers.zeros
+        h = nn.relu(nn.Dense(256)(x))
+        h = nn.relu(nn.Dense(256)(h))
+        pi = nn.tanh(nn.Dense(32, kernel_init=orthogonal(2.0), bias_init=zero)(h))
+        logits = nn.Dense(self.num_actions, kernel_init=orthogonal(0.01), bias_init=zero)(pi)
+        v = nn.relu(nn.Dense(32, kernel_init=orthogonal(2.0), bias_init=zero)(h))
+        return logits, nn.Dense(1, kernel_init=orthogonal(1.0), bias_init=zero)(v)[..., 0]
 
 
 class TeacherNetwork(nn.Module):

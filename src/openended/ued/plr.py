@@ -40,7 +40,9 @@ def level_scores(
 ) -> tuple[jax.Array, jax.Array]:
     """Each environment's level score (``cfg.plr.score``) and updated best return."""
     best = S.max_episode_return(traj.reward, traj.done, max_returns, xp=jnp)
-    if cfg.plr.score == "oracle":
+    if cfg.plr.score == "oracle" and domain.fixed_score is not None:
+        score = jax.vmap(domain.fixed_score)(levels)
+    elif cfg.plr.score == "oracle":
         optimal = jax.vmap(lambda lv: domain.oracle_value(lv, cfg.ppo.gamma))(levels)
         score = S.oracle_regret(optimal, traj.reward, traj.done, cfg.ppo.gamma, xp=jnp)
     elif cfg.plr.score == "max_mc":

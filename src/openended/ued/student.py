@@ -29,11 +29,22 @@ from openended.ued.ppo import (
 )
 
 
+def recurrent(cfg: UEDConfig) -> bool:
+    """Whether the student has memory: ``ppo.network``, where ``auto`` follows ReMiDi's code (feed-forward
+    on the lever game, whose levels are one step; the LSTM on mazes)."""
+    if cfg.ppo.network == "auto":
+        return cfg.domain.name != "lever"
+    return cfg.ppo.network == "lstm"
+
+
 class Student:
     def __init__(self, cfg: UEDConfig, env: Any, batch_sharding: NamedSharding) -> None:
         self.cfg, self.env, self.batch_sharding = cfg, env, batch_sharding
         self.network = ActorCritic(
-            num_actions=env.num_actions, lstm_features=cfg.ppo.lstm_features, unroll=cfg.unroll
+            num_actions=env.num_actions,
+            lstm_features=cfg.ppo.lstm_features,
+            unroll=cfg.unroll,
+            recurrent=recurrent(cfg),
         )
         p = cfg.ppo
         self.hyper = PPOHyper(p.clip_eps, p.vf_coef, p.ent_coef, p.epochs, p.minibatches)
