@@ -25,8 +25,10 @@ from pathlib import Path
 import jax
 import numpy as np
 import optax
+import yaml
 from record import header  # a sibling module: run this file as a script
 
+from openended.core.config import from_dict, set_dotted
 from openended.ued.config import PLRConfig, PPOConfig, UEDConfig
 from openended.ued.experiment import HELD_OUT_KEY, evaluate, make_trainer, perfect_maze_rates
 from openended.ued.perfect_maze import PERFECT_MAZES
@@ -70,6 +72,14 @@ def main() -> None:
         help="perfect-maze sets evaluated once at the end of the budget (ACCEL's larger tests; default all)",
     )
     p.add_argument("--perfect-levels", type=int, default=10, help="mazes per perfect-maze set")
+    p.add_argument(
+        "--set",
+        nargs="*",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="any other UEDConfig field, dotted, after the flags above (e.g. accel.num_edits=20 "
+        "plr.replay.temperature=0.3); see comparison.sh for each algorithm's published settings",
+    )
     p.add_argument("--tag", default=None, help="file tag (default: the algorithm)")
     p.add_argument(
         "--out", default=os.environ.get("OUT") or str(Path(__file__).resolve().parents[1] / "results")
@@ -98,6 +108,14 @@ def main() -> None:
         ),
         plr=PLRConfig(replay_prob=a.replay_prob, capacity=a.capacity),
     )
+    if a.set:
+        data = cfg.to_dict()
+        for item in a.set:
+            dotted, sep, value = item.partition("=")
+            if not sep:
+                raise SystemExit(f"--set {item!r}: expected FIELD=VALUE")
+            set_dotted(data, dotted, yaml.safe_load(value))  # 5 -> int, 0.3 -> float, true -> bool
+        cfg = from_dict(UEDConfig, data)
     trainer = make_trainer(cfg)
     state = trainer.init(jax.random.PRNGKey(a.seed))
     curve: list[dict] = []

@@ -280,7 +280,8 @@ def load_file(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
+def set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
+    """``data["a"]["b"] = value`` for ``dotted`` = ``"a.b"`` (a config's dict form, before ``from_dict``)."""
     *parents, leaf = dotted.split(".")
     node = data
     for p in parents:
@@ -294,7 +295,7 @@ def resolve(cls: type[C], file: str | Path | None = None, overrides: Mapping[str
     """Defaults, then ``file``, then ``overrides`` (dotted names), validated."""
     data: dict[str, Any] = load_file(file) if file else {}
     for dotted, value in (overrides or {}).items():
-        _set_dotted(data, dotted, value)
+        set_dotted(data, dotted, value)
     return from_dict(cls, data)
 
 
