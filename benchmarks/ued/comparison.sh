@@ -6,7 +6,9 @@
 #
 # Runs go to the visible GPUs one per GPU (CUDA_VISIBLE_DEVICES), as many at once as there are GPUs; a run
 # whose JSON says "complete" is skipped, so calling it again runs only what is missing. EXTRA appends flags
-# to every run (a CPU proof: EXTRA="--num-envs 4 --num-steps 8 --eval-every-s 100 --perfect-mazes").
+# to every run (a CPU proof: EXTRA="--num-envs 4 --num-steps 8 --eval-every-s 100 --perfect-mazes"), TAG
+# names the runs (default cmp). The equal-env-steps half: TAG=steps EXTRA="--env-steps 800000000" with
+# MINUTES large enough for the slowest algorithm to get there.
 #
 # Shared by all (the headline's throughput settings): 256 envs × 256 steps, 4 minibatches, lr annealed to 0
 # at the end of the budget, 60 DR walls (minimax). Each algorithm's own hyperparameters are minimax v0.2.0's
@@ -38,7 +40,7 @@ declare -A flags=(
 jobs_run=0
 for s in $(seq 0 $((seeds - 1))); do
     for alg in dr plr robust_plr accel paired; do
-        tag="cmp-$alg"
+        tag="${TAG:-cmp}-$alg"
         json="$out/ued-headline-$tag-s$s.json"
         if [ -f "$json" ] && grep -q '"complete": true' "$json"; then continue; fi
         gpu=$((jobs_run % gpus))

@@ -7,6 +7,8 @@ standard mazes (10 attempts each) over time.
 ``--chunks`` sets ``ppo.chunks`` (an update after each piece of a level visit).
 ``--anneal`` decays the learning rate linearly to zero at the end of the *wall-clock* budget: after
 ``--warmup-s`` seconds of optimizer steps the script measures their rate and sets the schedule's horizon.
+``--env-steps N`` ends the run after N env steps instead (if the minutes last), the anneal then measured in
+optimizer steps per update.
 Writes ``ued-headline-TAG-sSEED.json`` per seed: the curve (each evaluation with the training metrics since
 the one before: policy entropy, approximate KL, training solve rate and return, solve rate on new and on
 replayed levels), the config, the final per-maze solve rates.
@@ -61,6 +63,11 @@ def main() -> None:
     p.add_argument("--n-walls", type=int, default=25, help="DR walls (with replacement); minimax uses 60")
     p.add_argument("--capacity", type=int, default=4000)
     p.add_argument("--unroll", type=int, default=8)
+    p.add_argument(
+        "--env-steps",
+        type=int,
+        help="also stop after this many env steps (an equal-steps comparison: give --minutes room)",
+    )
     p.add_argument("--anneal", action="store_true", help="decay lr to 0 at the end of the budget")
     p.add_argument("--warmup-s", type=float, default=60.0, help="seconds before the anneal horizon is set")
     p.add_argument("--eval-every-s", type=float, default=30.0)
@@ -154,6 +161,7 @@ def main() -> None:
             **head,
             "config": cfg.to_dict(),
             "budget_minutes": a.minutes,
+            "budget_env_steps": a.env_steps,
             "anneal_horizon_optimizer_steps": horizon,
             "seed": a.seed,
             "complete": complete,
@@ -174,8 +182,14 @@ def main() -> None:
     record(0, 0.0)
     budget = a.minutes * 60
     train_s, updates, next_eval = 0.0, 0, a.eval_every_s
-    mark: tuple[float, int] | None = None
-    while train_s < budget:
+    mark: tuple[float, int, int] | None = None  # (train seconds, optimizer steps, updates) at the first step
+    per_update = cfg.num_envs * cfg.num_steps
+    total_updates = -(-a.env_steps // per_update) if a.env_steps else None
+
+    def spent() -> bool:
+        return train_s >= budget or (total_updates is not None and updates >= total_updates)
+
+    while not spent():
         start = time.perf_counter()
         state, metrics = trainer.step(state)
         jax.block_until_ready(state.train.params)
@@ -189,14 +203,18 @@ def main() -> None:
             # optimizer steps per second, measured from the first one on (PLR⊥ steps only on replays)
             steps = int(state.train.step)
             if mark is None and steps > 0:
-                mark = (train_s, steps)
+                mark = (train_s, steps, updates)
             elif mark is not None and train_s - mark[0] >= a.warmup_s:
-                rate = (steps - mark[1]) / (train_s - mark[0])
-                horizon = steps + int(rate * (budget - train_s))
+                if total_updates is not None:  # an env-step budget: optimizer steps per update
+                    per = (steps - mark[1]) / max(updates - mark[2], 1)
+                    horizon = steps + int(per * max(total_updates - updates, 0))
+                else:
+                    rate = (steps - mark[1]) / (train_s - mark[0])
+                    horizon = steps + int(rate * (budget - train_s))
                 tx = make_optimizer(optax.linear_schedule(a.lr, 0.0, horizon), cfg.ppo.max_grad_norm)
                 state = state.replace(train=state.train.replace(tx=tx))
                 print(f"anneal: lr reaches 0 after {horizon} optimizer steps", flush=True)
-        if train_s >= next_eval or train_s >= budget:
+        if train_s >= next_eval or spent():
             record(updates, train_s)
             next_eval += a.eval_every_s
     if a.perfect_mazes:
