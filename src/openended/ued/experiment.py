@@ -37,6 +37,13 @@ def _long_maze(max_steps: int, view_size: int) -> Maze:
     return Maze(max_steps=max_steps, view_size=view_size)
 
 
+@functools.cache
+def _perfect_set(name: str, n: int, seed: int) -> Level:
+    """A run's perfect-maze set, generated once (Kruskal in Python: the XL set is not free) and reused by
+    every evaluation."""
+    return named_set(name, n, seed)
+
+
 def perfect_maze_rates(
     trainer: Trainer[Any], state: Any, key: jax.Array, names: tuple[str, ...] | None = None
 ) -> dict[str, float]:
@@ -46,7 +53,7 @@ def perfect_maze_rates(
     for i, name in enumerate(cfg.eval_perfect_mazes if names is None else names):
         size = PERFECT_MAZES[name]
         env = _long_maze(episode_length(size), trainer.env.view_size)
-        levels = named_set(name, cfg.eval_perfect_maze_levels, cfg.seed)
+        levels = _perfect_set(name, cfg.eval_perfect_maze_levels, cfg.seed)
         solved, returns = evaluate_levels(
             jax.random.fold_in(key, i), state.train, env, levels, cfg.eval_attempts, cfg.ppo.lstm_features
         )
