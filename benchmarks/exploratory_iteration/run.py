@@ -194,6 +194,11 @@ def main() -> None:
         "--eval-flag", action="append", default=[], metavar="FLAG=VALUE",
         help="an evaluation flag for the base model and trained runs, e.g. --eval-flag=--evaluation.steps=8",
     )  # fmt: skip
+    ap.add_argument(
+        "--device-name", default=None,
+        help="the accelerator the runs trained on, when the results step runs on another machine "
+        "(default: this machine's)",
+    )  # fmt: skip
     ap.add_argument("--tiny", action="store_true", help="toy sizes for a CPU check")
     a = ap.parse_args()
     out: Path = a.out
@@ -240,16 +245,25 @@ def main() -> None:
         some_run = next(p for ps in groups.values() for p in ps)
         constants = _constant_answers(some_run)
         _figure(curves, out / "exit-k-steps.png", deepest, constants)
-        device = "cpu"
-        try:
-            import torch
+        device = a.device_name or "cpu"
+        if a.device_name is None:
+            try:
+                import torch
 
-            device = torch.cuda.get_device_name(0) if torch.cuda.is_available() and not a.tiny else "cpu"
-        except ImportError:
-            pass
+                device = torch.cuda.get_device_name(0) if torch.cuda.is_available() and not a.tiny else "cpu"
+            except ImportError:
+                pass
+        # where each run trained (commit, host), from its run.json: the results step may run elsewhere
+        trained_where = {
+            p.name: {k: meta.get(k) for k in ("commit", "dirty", "date", "platform", "cpu_count", "note")}
+            for ps in groups.values()
+            for p in ps
+            if (meta := json.loads((p / "run.json").read_text())) is not None
+        }
         result = {
             **provenance(),
             "device": device,
+            "runs_provenance": trained_where,
             "settings": {"train_flags": flags, "seeds": a.seeds, "methods": a.methods},
             "curves": curves,
             "training": training,
