@@ -261,11 +261,11 @@ def results(
         for setting in tried:
             settings.setdefault(setting, {})[metric] = cell(f"r{reattack_ratio:g}-{setting}-s", metric)
     reattacks = {}
-    for name in ("reattack-untuned", "reattack-tuned"):
-        path = out / "runs" / name
+    for search in ("reattack-untuned", "reattack-tuned"):  # not `name`: that is the results' file name
+        path = out / "runs" / search
         if (path / "metrics.jsonl").is_file():
             last = read_metrics(path)[-1]
-            reattacks[name] = {
+            reattacks[search] = {
                 k: last.get(k)
                 for k in ("step", "candidates", "coverage", "asr", "refusal_rate", "mean_fitness", "unscored")
             }
