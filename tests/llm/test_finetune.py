@@ -38,3 +38,60 @@ def test_resolve_checkpoint_needs_a_transformers_config(tmp_path):
     (tmp_path / "config.json").write_text("{}")
     assert resolve_checkpoint(f"hf:{tmp_path}") == tmp_path
     assert resolve_checkpoint(str(tmp_path)) == tmp_path
+
+
+def _tiny_chat_model(path):
+    """A 2-layer Llama with random weights and the embedded SmolLM2 tokenizer (its chat template)."""
+    transformers = pytest.importorskip("transformers")
+    torch = pytest.importorskip("torch")
+    from tests.conftest import need
+
+    need("gguf")
+    from openended.llm import models
+
+    tokenizer = transformers.AutoTokenizer.from_pretrained(models.checkpoint("smollm2-135m"))
+    cfg = transformers.LlamaConfig(
+        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256, tie_word_embeddings=True,
+    )  # fmt: skip
+    torch.manual_seed(0)
+    transformers.LlamaForCausalLM(cfg).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path
+
+
+def test_lora_trains_only_adapters_and_saves_a_merged_plain_checkpoint(tmp_path):
+    pytest.importorskip("peft")
+    import torch
+    from safetensors.torch import load_file
+
+    from openended.llm.finetune import sft
+
+    base = _tiny_chat_model(tmp_path / "base")
+    examples = [
+        Example([{"role": "user", "content": f"question {i}"}], "I can't help with that.") for i in range(4)
+    ]
+    summary = sft(f"hf:{base}", examples, tmp_path / "tuned", epochs=2, lr=1e-2, batch_size=2, lora_rank=4)
+    before, after = load_file(base / "model.safetensors"), load_file(tmp_path / "tuned" / "model.safetensors")
+    total = sum(t.numel() for t in before.values())
+    assert summary["lora_rank"] == 4 and summary["lora_alpha"] == 8
+    assert 0 < summary["trainable_parameters"] < 0.1 * total  # adapters only
+    assert summary["last_loss"] < summary["first_loss"]
+    assert set(after) == set(before)  # merged: no adapter tensors, loads without peft
+    changed = {k for k in before if not torch.equal(before[k], after[k])}
+    assert changed and all(k.endswith("proj.weight") for k in changed)  # embeddings and norms untouched
+    assert any("mlp" in k for k in changed) and any("self_attn" in k for k in changed)
+
+
+def test_full_fine_tuning_is_the_default(tmp_path):
+    from safetensors.torch import load_file
+
+    from openended.llm.finetune import sft
+
+    base = _tiny_chat_model(tmp_path / "base")
+    examples = [Example([{"role": "user", "content": "hi"}], "hello")] * 2
+    summary = sft(f"hf:{base}", examples, tmp_path / "tuned", epochs=1, lr=1e-2, batch_size=2)
+    assert summary["lora_rank"] == 0 and "lora_alpha" not in summary
+    before, after = load_file(base / "model.safetensors"), load_file(tmp_path / "tuned" / "model.safetensors")
+    assert summary["trainable_parameters"] == sum(t.numel() for t in before.values())
+    assert not all(before[k].equal(after[k]) for k in before if "norm" in k)  # norms train too

@@ -5,6 +5,11 @@ verified rewrite). The loss covers the answer tokens only: prompt tokens are mas
 learns what to answer, not to reproduce the prompts. The base is a model spec of the transformers backend
 (``hf:smollm2-135m`` converts the embedded GGUF once) or a checkpoint folder; the result is a checkpoint
 folder that ``hf:PATH`` loads.
+
+``lora_rank > 0`` trains low-rank adapters on every attention and MLP projection instead of the full weights
+(peft), and merges them into the saved checkpoint, so it loads like any other. Adapters learn less and forget
+less than full fine-tuning (Biderman et al. 2024, "LoRA Learns Less and Forgets Less"): the option exists for
+tuning that must keep the base model's capabilities.
 """
 
 from __future__ import annotations
@@ -79,6 +84,8 @@ def sft(
     device: str | None = None,
     threads: int | None = None,
     progress: Callable[[int, int, float], None] | None = None,
+    lora_rank: int = 0,
+    lora_alpha: int | None = None,
 ) -> dict[str, Any]:
     """Fine-tune ``base`` on ``examples``; saves model and tokenizer to ``out_dir`` and returns the losses.
 
@@ -104,6 +111,8 @@ def sft(
         path, dtype=torch.float32, local_files_only=True
     )
     model = model.to(device)  # type: ignore[arg-type]
+    if lora_rank > 0:
+        model = _with_lora(model, lora_rank, lora_alpha if lora_alpha is not None else 2 * lora_rank)
     model.train()
     encoded = [_encode(tokenizer, ex) for ex in examples]
     if max_length is not None:
@@ -113,7 +122,8 @@ def sft(
                     f"example {n} has {len(tokens)} tokens (prompt + answer), over max_length={max_length}: "
                     "raise max_length or shorten the prompts"
                 )
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(trainable, lr=lr, weight_decay=0.0)
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     order = list(range(len(encoded)))
     rng = random.Random(seed)
@@ -134,13 +144,15 @@ def sft(
                 raise LLMError(f"fine-tuning loss is {float(loss)} at step {len(losses) + 1}; stopped")
             opt.zero_grad()
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            torch.nn.utils.clip_grad_norm_(trainable, 1.0)
             opt.step()
             losses.append(float(loss.detach()))
             if progress is not None:
                 progress(len(losses), total, losses[-1])
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    if lora_rank > 0:
+        model = model.merge_and_unload()  # a plain checkpoint: hf:PATH loads it without peft
     model.save_pretrained(out, safe_serialization=True)
     tokenizer.save_pretrained(out)
     summary = {
@@ -149,6 +161,9 @@ def sft(
         "epochs": epochs,
         "lr": lr,
         "batch_size": batch_size,
+        "lora_rank": lora_rank,
+        **({"lora_alpha": lora_alpha if lora_alpha is not None else 2 * lora_rank} if lora_rank else {}),
+        "trainable_parameters": sum(p.numel() for p in trainable),
         "steps": len(losses),
         "first_loss": losses[0],
         "last_loss": losses[-1],
@@ -158,3 +173,22 @@ def sft(
     }
     (out / "finetune.json").write_text(json.dumps(summary, indent=1))
     return summary
+
+
+LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+
+def _with_lora(model: Any, rank: int, alpha: int) -> Any:
+    """``model`` with LoRA adapters on every attention and MLP projection (the base weights frozen)."""
+    try:
+        from peft import LoraConfig, get_peft_model
+    except ImportError:
+        raise LLMError("LoRA fine-tuning needs peft: pip install 'openended[llm]'") from None
+    present = {name.rsplit(".", 1)[-1] for name, _ in model.named_modules()}
+    targets = [t for t in LORA_TARGETS if t in present]
+    if not targets:
+        raise LLMError(f"no projection layers named {', '.join(LORA_TARGETS)} in this model for LoRA")
+    cfg = LoraConfig(
+        r=rank, lora_alpha=alpha, lora_dropout=0.0, target_modules=targets, task_type="CAUSAL_LM"
+    )
+    return get_peft_model(model, cfg)

@@ -203,6 +203,7 @@ def _finetune(args: argparse.Namespace) -> int:
             lr=args.lr,
             batch_size=args.batch_size,
             progress=progress,
+            lora_rank=args.lora_rank,
         )
     result["after"] = check(f"hf:{out}")
     (out / "safety_tuning.json").write_text(json.dumps(result, indent=1) + "\n")
@@ -251,6 +252,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--evaluator", default="", help="evaluator LLM spec for the held-out ASR")
     p.add_argument("--epochs", type=int, default=defaults.epochs)
     p.add_argument("--lr", type=float, default=defaults.lr)
+    p.add_argument("--lora-rank", type=int, default=defaults.lora_rank, help="0: full fine-tuning")
     p.add_argument("--batch-size", type=int, default=defaults.batch_size)
     p.set_defaults(handler=_finetune)
 

@@ -92,4 +92,7 @@ class SafetyTuningConfig(Config):
     epochs: int = param(3, "fine-tuning epochs", ge=1)
     lr: float = param(2e-5, "AdamW learning rate", gt=0.0)
     batch_size: int = param(8, "fine-tuning batch size", ge=1)
+    lora_rank: int = param(
+        0, "LoRA adapter rank on every projection, merged at the end (0: full fine-tuning)", ge=0
+    )
     seed: int = param(0, "random seed (which helpful pairs, their order, training)", ge=0)
