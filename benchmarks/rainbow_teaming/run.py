@@ -35,7 +35,7 @@ RESULTS = Path(__file__).resolve().parents[1] / "results"
 MODEL = "smollm2-135m?threads=1"
 EVALUATOR = "gemma3-270m?threads=1"
 RESPONSE_TOKENS = 64  # the target answers every prompt set with the same budget
-METHODS = {
+METHODS: dict[str, dict[str, Any]] = {
     "rainbow": {},
     "no_stepping_stones": {"stepping_stones": False},
     "score_judge": {"judge_mode": "score"},
