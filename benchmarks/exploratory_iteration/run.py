@@ -254,12 +254,11 @@ def main() -> None:
             except ImportError:
                 pass
         # where each run trained (commit, host), from its run.json: the results step may run elsewhere
-        trained_where = {
-            p.name: {k: meta.get(k) for k in ("commit", "dirty", "date", "platform", "cpu_count", "note")}
-            for ps in groups.values()
-            for p in ps
-            if (meta := json.loads((p / "run.json").read_text())) is not None
-        }
+        keys = ("commit", "dirty", "date", "platform", "cpu_count", "note")
+        trained_where = {}
+        for p in (p for ps in groups.values() for p in ps):
+            meta = json.loads((p / "run.json").read_text())
+            trained_where[p.name] = {k: meta.get(k) for k in keys}
         result = {
             **provenance(),
             "device": device,

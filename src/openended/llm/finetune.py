@@ -111,8 +111,9 @@ def sft(
         path, dtype=torch.float32, local_files_only=True
     )
     model = model.to(device)  # type: ignore[arg-type]
+    alpha = lora_alpha if lora_alpha is not None else 2 * lora_rank  # peft's usual alpha = 2 r
     if lora_rank > 0:
-        model = _with_lora(model, lora_rank, lora_alpha if lora_alpha is not None else 2 * lora_rank)
+        model = _with_lora(model, lora_rank, alpha)
     model.train()
     encoded = [_encode(tokenizer, ex) for ex in examples]
     if max_length is not None:
@@ -162,7 +163,7 @@ def sft(
         "lr": lr,
         "batch_size": batch_size,
         "lora_rank": lora_rank,
-        **({"lora_alpha": lora_alpha if lora_alpha is not None else 2 * lora_rank} if lora_rank else {}),
+        **({"lora_alpha": alpha} if lora_rank else {}),
         "trainable_parameters": sum(p.numel() for p in trainable),
         "steps": len(losses),
         "first_loss": losses[0],
