@@ -41,3 +41,28 @@ def test_run_export_and_evaluate_commands(tmp_path, capsys):
     assert main(["report", str(run_dir)]) == 0
     html = (run_dir / "report.html").read_text()
     assert "Elites (highest judge fitness first)" in html and "Content warning" in html
+
+
+def test_finetune_rejects_bad_settings_before_loading_anything(tmp_path, capsys):
+    # a negative LoRA rank once fell through to full fine-tuning; now a bad flag is one line naming its field
+    data = tmp_path / "sft.jsonl"
+    data.write_text("")  # never read: the settings are checked first
+    base = ["rainbow-teaming", "finetune", "--data", str(data), "--out", str(tmp_path / "tuned")]
+    bad_flags = (("--lora-rank", "-1", "lora_rank"), ("--lr", "0", "lr"), ("--epochs", "0", "epochs"))
+    for flag, value, field in bad_flags:
+        capsys.readouterr()
+        assert main([*base, flag, value]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and field in err[0], err
+    assert not (tmp_path / "tuned").exists()
+
+
+def test_finetune_names_unreadable_data_in_one_line(tmp_path, capsys):
+    base = ["rainbow-teaming", "finetune", "--out", str(tmp_path / "tuned")]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"messages": [{"role": "user", "content": "q"}], "answer": "a"}\n{"answer": 1}\n')
+    for data, expected in ((tmp_path / "missing.jsonl", "cannot read"), (bad, "bad.jsonl:2")):
+        capsys.readouterr()
+        assert main([*base, "--data", str(data)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and expected in err[0], err

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from openended.core.errors import UserError
 from openended.llm.base import LLMError
 from openended.llm.types import Message
 
@@ -46,10 +47,18 @@ def resolve_checkpoint(base: str) -> Path:
     return path
 
 
+class PairsError(UserError, ValueError):
+    """A fine-tuning data file that cannot be read: the message names the file and line."""
+
+
 def read_pairs(path: str | os.PathLike) -> list[Example]:
     """Examples from JSONL rows with ``answer`` and either ``messages`` (a chat) or ``prompt`` (text)."""
     out = []
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise PairsError(f"{path}: cannot read fine-tuning data ({err})") from None
+    for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
@@ -57,9 +66,9 @@ def read_pairs(path: str | os.PathLike) -> list[Example]:
             prompt = row["messages"] if "messages" in row else [{"role": "user", "content": row["prompt"]}]
             out.append(Example(list(prompt), str(row["answer"])))
         except (json.JSONDecodeError, KeyError, TypeError) as err:
-            raise ValueError(f"{path}:{n}: not a fine-tuning example ({err})") from None
+            raise PairsError(f"{path}:{n}: not a fine-tuning example ({err})") from None
     if not out:
-        raise ValueError(f"{path} holds no examples")
+        raise PairsError(f"{path} holds no examples")
     return out
 
 

@@ -165,6 +165,11 @@ def _finetune(args: argparse.Namespace) -> int:
     from openended.rainbow_teaming.evaluation import Evaluator
     from openended.rainbow_teaming.safety_tuning import attack, general_ability
 
+    # the flags through the config, so that a bad value (a negative LoRA rank, a zero learning rate) is one
+    # clear error before any model loads rather than a silent fallback
+    tuning = SafetyTuningConfig(
+        epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, lora_rank=args.lora_rank
+    )
     examples = read_pairs(args.data)
     out = Path(args.out)
     heldout = _archive_and_domain(Path(args.heldout)) if args.heldout else None
@@ -199,11 +204,11 @@ def _finetune(args: argparse.Namespace) -> int:
             args.base,
             examples,
             out,
-            epochs=args.epochs,
-            lr=args.lr,
-            batch_size=args.batch_size,
+            epochs=tuning.epochs,
+            lr=tuning.lr,
+            batch_size=tuning.batch_size,
             progress=progress,
-            lora_rank=args.lora_rank,
+            lora_rank=tuning.lora_rank,
         )
     result["after"] = check(f"hf:{out}")
     (out / "safety_tuning.json").write_text(json.dumps(result, indent=1) + "\n")
