@@ -79,6 +79,8 @@ def _curves(runs: dict[str, list[Path]]) -> dict[str, dict]:
         score = np.array([[r["score"] for r in e["steps"]] for e in evals])  # seeds × K
         solved = np.array([[r["solved"] for r in e["steps"]] for e in evals])
         best = np.array([[r["best_score"] for r in e["steps"]] for e in evals])
+        # share of answers that parse as an expression: a falling score is either wrong arithmetic or none
+        valid = np.array([[r.get("valid", np.nan) for r in e["steps"]] for e in evals])
         sd = lambda a: a.std(0, ddof=1).tolist() if len(a) > 1 else [0.0] * a.shape[1]  # noqa: E731
         out[label] = {
             "runs": [p.name for p in paths],
@@ -90,6 +92,8 @@ def _curves(runs: dict[str, list[Path]]) -> dict[str, dict]:
             "best_score_mean": best.mean(0).tolist(),
             "improvement_k0_to_kmax": (score[:, -1] - score[:, 0]).tolist(),
             "score_per_seed": score.tolist(),
+            "solved_per_seed": solved.tolist(),
+            "valid_per_seed": valid.tolist(),
         }
     return out
 
