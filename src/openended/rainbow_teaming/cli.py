@@ -161,7 +161,7 @@ def _finetune(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from openended.llm import load
-    from openended.llm.finetune import read_pairs, sft
+    from openended.llm.finetune import read_pairs, require_peft, sft
     from openended.rainbow_teaming.evaluation import Evaluator
     from openended.rainbow_teaming.safety_tuning import attack, general_ability
 
@@ -170,6 +170,8 @@ def _finetune(args: argparse.Namespace) -> int:
     tuning = SafetyTuningConfig(
         epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, lora_rank=args.lora_rank
     )
+    if tuning.lora_rank > 0:
+        require_peft()  # before the untuned model's evaluation, which takes minutes
     examples = read_pairs(args.data)
     out = Path(args.out)
     heldout = _archive_and_domain(Path(args.heldout)) if args.heldout else None

