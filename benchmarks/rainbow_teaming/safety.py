@@ -61,6 +61,13 @@ def _search(out: Path, name: str, target: str, seed: int, tiny: bool) -> Path:
     from openended.rainbow_teaming.cli import EXPERIMENT
 
     path = out / "runs" / name
+    # a finished folder is reused, so one that searched against another target is refused rather than
+    # silently reported under this one's settings (thread counts aside)
+    config = path / "config.json"
+    if config.is_file():
+        was = json.loads(config.read_text()).get("target", "")
+        if was.split("?")[0] != target.split("?")[0]:
+            raise SystemExit(f"{path} attacked {was}, not {target}: move it away to search again")
     if (path / "run.json").is_file():
         if json.loads((path / "run.json").read_text()).get("status") != "finished":
             execute(EXPERIMENT, resume=path)
@@ -88,9 +95,14 @@ def _archive_prompts(path: Path) -> list[str]:
     return [str(e.solution) for e in _finished_archive(path)]
 
 
+def setting_prefix(ratio: float, epochs: int, lr: float, lora_rank: int = 0) -> str:
+    """What every seed's checkpoint name of one setting starts with: ``r1-e3-lr2e-05-s``."""
+    return f"r{ratio:g}-e{epochs}-lr{lr:g}{f'-lora{lora_rank}' if lora_rank else ''}-s"
+
+
 def run_name(ratio: float, seed: int, epochs: int, lr: float, lora_rank: int = 0) -> str:
     """A tuned checkpoint's name: mixing ratio, training length and step size, LoRA rank if any, seed."""
-    return f"r{ratio:g}-e{epochs}-lr{lr:g}{f'-lora{lora_rank}' if lora_rank else ''}-s{seed}"
+    return f"{setting_prefix(ratio, epochs, lr, lora_rank)}{seed}"
 
 
 def tune(
@@ -215,14 +227,6 @@ def reattack(
     ckpt = out / "tuned" / run_name(ratio, 0, epochs, lr, lora_rank)
     for name, target in (("untuned", "hf:smollm2-135m"), ("tuned", f"hf:{ckpt}")):
         if only in (None, name):  # as in search: one process each runs them side by side
-            # the folder is skipped once it exists, so a search against another checkpoint is refused rather
-            # than silently reused under this one's settings
-            config = out / "runs" / f"reattack-{name}" / "config.json"
-            if (
-                config.is_file()
-                and (was := json.loads(config.read_text()).get("target", "")).split("?")[0] != target
-            ):
-                raise SystemExit(f"{config.parent} attacked {was}, not {target}: move it away to re-attack")
             _search(out, f"reattack-{name}", f"{target}?threads={THREADS}", 2, tiny)
 
 
@@ -273,8 +277,7 @@ def results(
     for metric in probe_keys:
         metrics[metric] = {"untuned": value(probes["untuned"], metric)}
         for r in ratios:
-            every_seed = run_name(r, 0, epochs, lr, lora_rank).rsplit("-s", 1)[0] + "-s"  # r1-e3-lr2e-05-s
-            if (c := cell(every_seed, metric)) is not None:
+            if (c := cell(setting_prefix(r, epochs, lr, lora_rank), metric)) is not None:
                 metrics[metric][f"{r:g}"] = c
         for setting in tried:
             settings.setdefault(setting, {})[metric] = cell(f"r{reattack_ratio:g}-{setting}-s", metric)

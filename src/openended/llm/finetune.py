@@ -201,8 +201,9 @@ def require_peft() -> None:
 
 
 def _with_lora(model: Any, rank: int, alpha: int) -> Any:
-    """``model`` with LoRA adapters on every attention and MLP projection (the base weights frozen)."""
-    require_peft()
+    """``model`` with LoRA adapters on every attention and MLP projection (the base weights frozen).
+
+    ``sft`` has checked for peft before loading the model."""
     from peft import LoraConfig, get_peft_model
 
     present = {name.rsplit(".", 1)[-1] for name, _ in model.named_modules()}
