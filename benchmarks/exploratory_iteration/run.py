@@ -102,10 +102,14 @@ def _training(paths: list[Path]) -> dict:
     """Per run: the deepest partial history trained on, and the buffer's task space at the end."""
     import numpy as np
 
+    from openended.core.runs import read_metrics
+
     rows = {}
     for p in paths:
-        metrics = [json.loads(line) for line in (p / "metrics.jsonl").read_text().splitlines()]
-        train = [m for m in metrics if "buffer_size" in m]
+        # A resumed run re-logs the steps between its last checkpoint and the crash; the rows written
+        # last are the ones the finished policy went through, so each step keeps its last row.
+        by_step = {m["step"]: m for m in read_metrics(p) if "buffer_size" in m}
+        train = [by_step[s] for s in sorted(by_step)]
         entry = {
             "steps": len(train),
             "reward_first_10": float(np.mean([m["reward"] for m in train[:10]])) if train else None,
