@@ -7,7 +7,8 @@ K = 0…16 self-improvement steps for each trained policy and for the base model
 
 Resumable: a finished run is skipped, an interrupted one continues from its last checkpoint (TRL's, with the
 buffer saved beside it). Writes ``OUT/exit-results.json`` (commit, device, date, settings, per-method K-step
-curves with the spread over seeds) and ``OUT/exit-k-steps.png``.
+curves with the spread over seeds, the task space over training) and ``OUT/exit-k-steps.png``,
+``OUT/exit-training.png``.
 """
 
 from __future__ import annotations
@@ -98,18 +99,77 @@ def _curves(runs: dict[str, list[Path]]) -> dict[str, dict]:
     return out
 
 
+def _train_rows(run: Path) -> list[dict]:
+    """A run's training-step rows in step order. A resumed run re-logs the steps between its last checkpoint
+    and the crash; the rows written last are the ones the finished policy went through, so each step keeps
+    its last row."""
+    from openended.core.runs import read_metrics
+
+    by_step = {m["step"]: m for m in read_metrics(run) if "buffer_size" in m}
+    return [by_step[s] for s in sorted(by_step)]
+
+
+# The task space over training: distinct task instances met so far, the buffer's mean and deepest partial
+# history, and its mean learnability.
+OVER_TRAINING = ("distinct_tasks", "buffer_depth", "buffer_max_depth", "buffer_learnability")
+
+
+def _over_training(groups: dict[str, list[Path]]) -> dict[str, dict]:
+    """Per method, each OVER_TRAINING metric by training step: mean and sd over seeds, over the steps that
+    every seed has."""
+    import numpy as np
+
+    out: dict[str, dict] = {}
+    for label, paths in groups.items():
+        rows = [_train_rows(p) for p in paths]
+        n = min((len(r) for r in rows), default=0)
+        if n == 0:
+            continue
+        entry: dict = {"runs": [p.name for p in paths], "step": [r["step"] for r in rows[0][:n]]}
+        for key in OVER_TRAINING:
+            a = np.array([[float(r.get(key, np.nan)) for r in run[:n]] for run in rows])  # seeds × steps
+            if np.isnan(a).all():  # GRPO on base tasks keeps no buffer
+                continue
+            entry[f"{key}_mean"] = a.mean(0).tolist()
+            entry[f"{key}_sd"] = (a.std(0, ddof=1) if len(a) > 1 else np.zeros(n)).tolist()
+        out[label] = entry
+    return out
+
+
+def _training_figure(over: dict[str, dict], path: Path) -> None:
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    titles = {
+        "distinct_tasks": "distinct task instances met",
+        "buffer_depth": "mean depth of the buffer's histories",
+        "buffer_max_depth": "deepest history in the buffer",
+        "buffer_learnability": "buffer's mean learnability",
+    }
+    fig = Figure(figsize=(9.0, 5.6), layout="constrained")
+    axes = fig.subplots(2, 2).ravel()
+    for ax, key in zip(axes, OVER_TRAINING, strict=True):
+        for label, c in over.items():
+            if f"{key}_mean" not in c:  # GRPO keeps no buffer
+                continue
+            m, s = np.array(c[f"{key}_mean"]), np.array(c[f"{key}_sd"])
+            ax.plot(c["step"], m, lw=1.2, color=_colour(label), label=f"{label} ({len(c['runs'])})")
+            ax.fill_between(c["step"], m - s, m + s, color=_colour(label), alpha=0.15)
+        ax.set_title(titles[key], fontsize=9)
+        ax.set_xlabel("GRPO step", fontsize=8)
+        ax.grid(alpha=0.3)
+    axes[0].legend(frameon=False, fontsize=7)
+    fig.suptitle("task space over training (band: ± sd over seeds)", fontsize=10)
+    fig.savefig(path, dpi=120)
+
+
 def _training(paths: list[Path]) -> dict:
     """Per run: the deepest partial history trained on, and the buffer's task space at the end."""
     import numpy as np
 
-    from openended.core.runs import read_metrics
-
     rows = {}
     for p in paths:
-        # A resumed run re-logs the steps between its last checkpoint and the crash; the rows written
-        # last are the ones the finished policy went through, so each step keeps its last row.
-        by_step = {m["step"]: m for m in read_metrics(p) if "buffer_size" in m}
-        train = [by_step[s] for s in sorted(by_step)]
+        train = _train_rows(p)
         entry = {
             "steps": len(train),
             "reward_first_10": float(np.mean([m["reward"] for m in train[:10]])) if train else None,
@@ -160,6 +220,11 @@ def _constant_answers(run: Path) -> dict[str, dict[str, float]]:
     return out
 
 
+def _colour(label: str) -> str:
+    """One colour per method in both figures and every panel, whichever methods a run has."""
+    return f"C{1 + METHODS.index(label)}" if label in METHODS else "C0"
+
+
 def _figure(
     curves: dict[str, dict], path: Path, train_depth: float, constants: dict[str, dict[str, float]]
 ) -> None:
@@ -170,8 +235,8 @@ def _figure(
     ax = fig.add_subplot()
     for label, c in curves.items():
         m, s = np.array(c["score_mean"]), np.array(c["score_sd"])
-        ax.plot(c["k"], m, marker="o", ms=3, label=f"{label} ({len(c['runs'])})")
-        ax.fill_between(c["k"], m - s, m + s, alpha=0.15)
+        ax.plot(c["k"], m, marker="o", ms=3, color=_colour(label), label=f"{label} ({len(c['runs'])})")
+        ax.fill_between(c["k"], m - s, m + s, color=_colour(label), alpha=0.15)
     best = max(constants.items(), key=lambda kv: kv[1]["score"], default=None)
     if best is not None:  # the best answer that ignores the target: a policy here may have collapsed to it
         ax.axhline(best[1]["score"], color="black", ls="--", lw=0.8)
@@ -253,6 +318,8 @@ def main() -> None:
         some_run = next(p for ps in groups.values() for p in ps)
         constants = _constant_answers(some_run)
         _figure(curves, out / "exit-k-steps.png", deepest, constants)
+        over_training = _over_training({m: ps for m, ps in groups.items() if m != "base model"})
+        _training_figure(over_training, out / "exit-training.png")
         device = a.device_name or "cpu"
         if a.device_name is None:
             try:
@@ -274,6 +341,7 @@ def main() -> None:
             "settings": {"train_flags": flags, "seeds": a.seeds, "methods": a.methods},
             "curves": curves,
             "training": training,
+            "over_training": over_training,
             "deepest_buffer_history": deepest,
             "constant_answers": constants,
             "wall_s": round(time.time() - t0, 1),
