@@ -153,11 +153,17 @@ def tune(
     defaults = SafetyTuningConfig()
     helpful_path = out / "helpful.jsonl"
     fresh = fresh_helpful_requests(defaults.dedup_bleu)
-    if not helpful_path.is_file():
-        requests = fresh[:8] if tiny else fresh
+    helpful = [json.loads(x) for x in helpful_path.read_text().splitlines()] if helpful_path.is_file() else []
+    # Requests added to the templates since OUT's answers were written are answered and appended, so the
+    # pairs already there stay as they were (settings tuned before keep their data files and checkpoints; a
+    # setting tuned after draws from the larger pool). A request whose answer was dropped (a refusal, no
+    # full sentence) is asked again: greedy, so dropped again.
+    answered = {r["messages"][-1]["content"] for r in helpful}
+    missing = [q for q in (fresh[:8] if tiny else fresh) if q not in answered]
+    if missing:
         with load(f"smollm2-135m?threads={THREADS}") as model:
-            write_jsonl(helpful_rows(model, requests, defaults.answer_max_tokens), helpful_path)
-    helpful = [json.loads(x) for x in helpful_path.read_text().splitlines()]
+            helpful += helpful_rows(model, missing, defaults.answer_max_tokens)
+        write_jsonl(helpful, helpful_path)
     names = [train_name(s) for s in [0, *(extra_train or [])]]
     archives = [_finished_archive(out / "runs" / name) for name in names]
     held_out = [*probe_prompts(), *_archive_prompts(out / "runs" / "heldout")]
