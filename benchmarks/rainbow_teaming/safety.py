@@ -336,7 +336,8 @@ def results(
         **provenance(),
         "what": "safety tuning of SmolLM2-135M-Instruct on its own Rainbow archive mixed with helpful pairs",
         "defaults": SafetyTuningConfig().to_dict(),
-        "data": json.loads((out / "data.json").read_text()),
+        # one archive's data counts; absent where only settings on more archives were tuned
+        "data": json.loads((out / "data.json").read_text()) if (out / "data.json").is_file() else None,
         **{  # the data of settings trained on more archives (checkpoint names with -aN)
             f"data_{f.stem.split('-')[1]}": json.loads(f.read_text())
             for f in sorted(out.glob("data-a*.json"))
