@@ -2,7 +2,7 @@
 ExIt + diversity bonus, the same steps and samples each, several seeds; then the held-out score after
 K = 0…16 self-improvement steps for each trained policy and for the base model, and the buffer's task space.
 
-    python benchmarks/exploratory_iteration/run.py OUT [--seeds 0 1 2] [--steps 100] [--parallel 4]
+    python benchmarks/exploratory_iteration/run.py OUT [--seeds 0 1 2] [--grpo-steps 100] [--parallel 4]
     python benchmarks/exploratory_iteration/run.py OUT --tiny     # end to end on a CPU in a few minutes
 
 Resumable: a finished run is skipped, an interrupted one continues from its last checkpoint (TRL's, with the
