@@ -2,6 +2,7 @@
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -174,6 +175,21 @@ def test_write_jsonl_keeps_unicode_and_creates_folders(tmp_path):
     path = write_jsonl(rows, tmp_path / "sub" / "x.jsonl")
     text = path.read_text(encoding="utf-8")
     assert "désolé" in text and [json.loads(line) for line in text.splitlines()] == rows
+
+
+def test_write_jsonl_crashing_mid_write_leaves_the_old_file_whole(tmp_path, monkeypatch):
+    path = write_jsonl([{"n": 1}, {"n": 2}], tmp_path / "helpful.jsonl")
+    real = Path.write_text
+
+    def half_then_crash(self, data, *args, **kwargs):
+        real(self, data[: len(data) // 2], *args, **kwargs)
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Path, "write_text", half_then_crash)
+    with pytest.raises(OSError, match="disk full"):
+        write_jsonl([{"n": i} for i in range(10)], path)
+    monkeypatch.undo()
+    assert [json.loads(line) for line in path.read_text().splitlines()] == [{"n": 1}, {"n": 2}]
 
 
 def test_attack_measures_the_success_rate_of_a_prompt_set():

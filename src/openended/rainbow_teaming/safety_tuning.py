@@ -72,9 +72,13 @@ def sft_rows(archive: GridArchive, domain: Domain, only_successful: bool = False
 
 
 def write_jsonl(rows: Sequence[dict[str, Any]], path: str | os.PathLike) -> Path:
+    """Write ``rows`` as JSON lines, atomically: a file rewritten with more rows (the benchmark's helpful
+    answers) is never left half written by a crash."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    os.replace(tmp, path)
     return path
 
 
