@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from openended.core.serialize import load_tree, save_tree
+from openended.core.serialize import load_tree, replace_atomically, save_tree, write_text_atomic
 
 
 def test_round_trip_nested_tree(tmp_path):
@@ -33,3 +33,28 @@ def test_file_never_holds_pickles(tmp_path):
     path = save_tree(tmp_path / "t.npz", {"a": np.ones(3)})
     with np.load(path, allow_pickle=False) as data:  # would raise if anything needed pickle
         assert set(data.files) == {"a0", "__tree__"}
+
+
+def test_a_write_that_crashes_half_way_leaves_the_old_file_and_no_temporary(tmp_path):
+    path = write_text_atomic(tmp_path / "data.jsonl", "old\n")
+
+    def half_then_crash(f):
+        f.write(b"new, half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        replace_atomically(path, half_then_crash)
+    assert path.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["data.jsonl"]
+
+
+def test_an_atomic_write_never_writes_through_a_link_planted_beside_the_target(tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("untouched")
+    target = tmp_path / "run" / "data.jsonl"
+    target.parent.mkdir()
+    for name in (".data.jsonl.tmp", "data.jsonl.tmp"):  # the fixed names a naive writer would use
+        (target.parent / name).symlink_to(outside)
+    write_text_atomic(target, "new\n")
+    assert target.read_text() == "new\n" and not target.is_symlink()
+    assert outside.read_text() == "untouched"

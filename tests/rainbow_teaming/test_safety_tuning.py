@@ -1,8 +1,8 @@
 """Safety fine-tuning data (SFT rows) and the general-ability probe."""
 
 import json
+import os
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -177,19 +177,18 @@ def test_write_jsonl_keeps_unicode_and_creates_folders(tmp_path):
     assert "désolé" in text and [json.loads(line) for line in text.splitlines()] == rows
 
 
-def test_write_jsonl_crashing_mid_write_leaves_the_old_file_whole(tmp_path, monkeypatch):
+def test_write_jsonl_crashing_before_it_completes_leaves_the_old_file_whole(tmp_path, monkeypatch):
     path = write_jsonl([{"n": 1}, {"n": 2}], tmp_path / "helpful.jsonl")
-    real = Path.write_text
 
-    def half_then_crash(self, data, *args, **kwargs):
-        real(self, data[: len(data) // 2], *args, **kwargs)
+    def crash(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(Path, "write_text", half_then_crash)
+    monkeypatch.setattr(os, "replace", crash)  # the new rows are written, the swap never happens
     with pytest.raises(OSError, match="disk full"):
         write_jsonl([{"n": i} for i in range(10)], path)
     monkeypatch.undo()
     assert [json.loads(line) for line in path.read_text().splitlines()] == [{"n": 1}, {"n": 2}]
+    assert [p.name for p in tmp_path.iterdir()] == ["helpful.jsonl"]  # no temporary left behind
 
 
 def test_attack_measures_the_success_rate_of_a_prompt_set():

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -56,18 +57,17 @@ def _decode(obj: Any, arrays: Any) -> Any:
     return obj
 
 
-def save_tree(path: str | os.PathLike, tree: Any) -> Path:
-    """Write ``tree`` to ``path`` atomically (a crash leaves the old file or the new one, never half)."""
+def replace_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], object]) -> Path:
+    """Write ``path`` through ``write(file)`` atomically: a crash leaves the old file or the new one, never
+    half. The temporary file beside it gets a fresh random name, opened with ``O_EXCL``, so nothing planted at
+    a fixed name (a link) is ever written through."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    arrays: dict[str, np.ndarray] = {}
-    encoded = _encode(tree, arrays)
-    arrays[_TREE_KEY] = np.array(json.dumps(encoded))
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # umask applies, unlike mkstemp's 0600
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)  # type: ignore[arg-type]  # keys never collide with savez options
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -75,6 +75,20 @@ def save_tree(path: str | os.PathLike, tree: Any) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
+    """``text`` (UTF-8) to ``path`` through :func:`replace_atomically`."""
+    return replace_atomically(path, lambda f: f.write(text.encode("utf-8")))
+
+
+def save_tree(path: str | os.PathLike, tree: Any) -> Path:
+    """Write ``tree`` to ``path`` atomically (a crash leaves the old file or the new one, never half)."""
+    arrays: dict[str, np.ndarray] = {}
+    encoded = _encode(tree, arrays)
+    arrays[_TREE_KEY] = np.array(json.dumps(encoded))
+    # keys never collide with savez options
+    return replace_atomically(path, lambda f: np.savez(f, **arrays))  # type: ignore[arg-type]
 
 
 def load_tree(path: str | os.PathLike) -> Any:

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from openended.core.archive import GridArchive
+from openended.core.serialize import write_text_atomic
 from openended.llm import LLM
 from openended.llm.classifiers import is_refusal
 from openended.rainbow_teaming.domains import Domain
@@ -74,12 +75,7 @@ def sft_rows(archive: GridArchive, domain: Domain, only_successful: bool = False
 def write_jsonl(rows: Sequence[dict[str, Any]], path: str | os.PathLike) -> Path:
     """Write ``rows`` as JSON lines, atomically: a file rewritten with more rows (the benchmark's helpful
     answers) is never left half written by a crash."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_text_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
 
 
 def attack(
