@@ -119,15 +119,18 @@ def test_a_folders_own_partitions_define_what_a_partition_means(tmp_path):
 
 
 def test_runs_are_read_lazily_when_their_statistics_are_known(synthetic_root, monkeypatch, tmp_path):
-    """With statistics known (given, or cached from an earlier construction) no run is read at
-    construction: single windows come from the file, equal to the whole run's, until LAZY_WINDOWS of them
-    have been read; then the run is read whole."""
+    """No run is held whole at construction: statistics that must be computed are read block by block,
+    and with statistics known (given, or cached from an earlier construction) no run is read at all.
+    Single windows come from the file, equal to the whole run's, until LAZY_WINDOWS of them have been
+    read; then the run is read whole."""
     from openended.libribrain import dataset as D
-    from openended.libribrain.standardize import ChannelStats
 
     monkeypatch.setenv("OPENENDED_CACHE", str(tmp_path))  # nothing cached yet
     eager = PhonemeDataset(synthetic_root, "validation", tmin=0.0, tmax=0.4)
-    assert all(r.loaded for r in eager.recordings)  # its statistics had to be computed: read whole
+    assert not any(r.loaded for r in eager.recordings)  # statistics computed, data not kept
+    for i in range(len(eager)):
+        eager[i]  # each run is read whole once LAZY_WINDOWS of its windows were asked for
+    assert all(r.loaded for r in eager.recordings)
     lazy = PhonemeDataset(synthetic_root, "validation", tmin=0.0, tmax=0.4, stats=eager.stats)
     rec = lazy.recordings[0]
     assert not rec.loaded
@@ -143,7 +146,7 @@ def test_runs_are_read_lazily_when_their_statistics_are_known(synthetic_root, mo
     def no(*a, **k):
         raise AssertionError("statistics recomputed")
 
-    monkeypatch.setattr(ChannelStats, "of", no)
+    monkeypatch.setattr(D, "meg_stats", no)
     again = PhonemeDataset(synthetic_root, "validation", tmin=0.0, tmax=0.4)
     assert not again.recordings[0].loaded
     np.testing.assert_allclose(again.stats.means, eager.stats.means)

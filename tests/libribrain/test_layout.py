@@ -100,3 +100,83 @@ def test_bad_rows_are_skipped_only_when_asked_and_then_counted(tmp_path):
 def test_a_missing_duration_is_allowed_and_nan(tmp_path):
     path = _tsv(tmp_path, [("silence", "", "0.5", "n/a"), ("word", "a", "1.0", "")])
     assert all(math.isnan(e.duration) for e in read_events(path))
+
+
+def _h5(path, data, **kw):
+    import h5py
+
+    with h5py.File(path, "w") as f:
+        f.attrs["sample_frequency"] = 250.0
+        f.create_dataset("data", data=data, **kw)
+    return path
+
+
+LAYOUTS = {  # name: (h5py dataset options, read straight from the file's chunks?)
+    "released": ({"chunks": (5, 50)}, True),  # all channels × 50 samples, uncompressed, as the organisers'
+    "big-endian": ({"chunks": (5, 50), "dtype": ">f4"}, True),
+    "float64": ({"chunks": (5, 64), "dtype": "<f8"}, True),
+    "contiguous": ({}, False),
+    "compressed": ({"chunks": (5, 50), "compression": "gzip"}, False),
+    "channels split": ({"chunks": (2, 50)}, False),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_runs_read_straight_from_their_chunks_equal_h5pys_read(tmp_path, monkeypatch, layout):
+    """Whole runs and their statistics, read a few chunks at a time at the offsets HDF5 records (blocks of
+    3 chunks here, so block edges and a partial last chunk are crossed), equal h5py's reading of every
+    layout; a layout that is not plain chunks of all channels is read by h5py."""
+    import h5py
+
+    from openended.libribrain import layout as L
+    from openended.libribrain.standardize import ChannelStats
+
+    options, direct = LAYOUTS[layout]
+    data = np.random.default_rng(1).normal(3.0, 2.0, (5, 1234))
+    path = _h5(tmp_path / "run.h5", data, **options)
+    with h5py.File(path, "r") as f:
+        expected = f["data"][...].astype(np.float32)
+        assert (L._chunk_table(f["data"], path.stat().st_size) is not None) == direct
+    monkeypatch.setattr(L, "BLOCK_BYTES", 3 * 5 * 64 * 8)
+    got, sfreq = read_meg(path)
+    assert sfreq == 250.0 and got.dtype == np.float32 and got.flags.c_contiguous
+    np.testing.assert_array_equal(got, expected)
+    stats, exact = L.meg_stats(path), ChannelStats.of(expected.astype(np.float64))
+    assert stats.n_samples == 1234
+    np.testing.assert_allclose(stats.means, exact.means, rtol=1e-6)
+    np.testing.assert_allclose(stats.stds, exact.stds, rtol=1e-6)
+
+
+def test_chunks_stored_out_of_time_order_or_missing_are_read_right(tmp_path):
+    """Chunks written last-first lie in the file in reverse order: they are put back in time order. A run
+    whose last chunks were never written (HDF5's fill value) is left to h5py."""
+    import h5py
+
+    data = np.random.default_rng(2).normal(size=(4, 500)).astype(np.float32)
+    path = tmp_path / "reversed.h5"
+    with h5py.File(path, "w") as f:
+        f.attrs["sample_frequency"] = 250.0
+        d = f.create_dataset("data", shape=data.shape, dtype="f4", chunks=(4, 50))
+        for a in range(450, -1, -50):
+            d[:, a : a + 50] = data[:, a : a + 50]
+    np.testing.assert_array_equal(read_meg(path)[0], data)
+    partial = tmp_path / "partial.h5"
+    with h5py.File(partial, "w") as f:
+        f.attrs["sample_frequency"] = 250.0
+        f.create_dataset("data", shape=data.shape, dtype="f4", chunks=(4, 50))[:, :200] = data[:, :200]
+    got = read_meg(partial)[0]
+    np.testing.assert_array_equal(got[:, :200], data[:, :200])
+    assert (got[:, 200:] == 0).all()
+
+
+def test_a_truncated_run_is_a_data_error(tmp_path):
+    data = np.random.default_rng(3).normal(size=(4, 5000)).astype(np.float32)
+    path = _h5(tmp_path / "run.h5", data, chunks=(4, 50))
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) // 2])
+    from openended.libribrain.layout import meg_stats
+
+    with pytest.raises(DataError, match=str(path.name)):
+        read_meg(path)
+    with pytest.raises(DataError, match=str(path.name)):
+        meg_stats(path)

@@ -36,6 +36,7 @@ from openended.libribrain.layout import (
     events_path,
     h5_path,
     meg_info,
+    meg_stats,
     partition_of,
     read_events,
     read_meg,
@@ -198,7 +199,6 @@ class _Run:
     shape: tuple[int, int]
     events: list
     stats: ChannelStats | None = None
-    data: np.ndarray | None = None  # read here only when its statistics had to be computed
 
 
 class MEGDataset:
@@ -263,15 +263,9 @@ class MEGDataset:
             same = (lambda x: np.clip(x, -clip, clip, out=x)) if clip is not None else (lambda x: x)
             return same, same
 
-        def recording(run: _Run) -> Recording:
-            whole, one = preparers(run.key)
-            data = whole(run.data) if run.data is not None else None
-            return Recording(run.key, run.path, run.sfreq, run.events, run.shape, whole, one, data)
-
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(2) as pool:  # numpy releases the GIL: runs read already are standardized
-            self.recordings = list(pool.map(recording, runs))  # side by side; the others on first use
+        self.recordings = [
+            Recording(r.key, r.path, r.sfreq, r.events, r.shape, *preparers(r.key)) for r in runs
+        ]
         self.run_index = np.zeros(0, np.int64)
         self.starts = np.zeros(0, np.int64)
         self._collect()
@@ -288,29 +282,26 @@ class MEGDataset:
         """Every run's events, sample frequency and shape, and the statistics of the runs of subjects in
         ``need``: stored in the file (``channel_means`` / ``channel_stds``, which pnpl reads too), kept from
         an earlier construction (:func:`~openended.libribrain.standardize.cached_run_stats`), or computed
-        — which reads the run whole (then kept, not read again): a worker thread computes while the next
-        run is read. Runs whose statistics are known are not read here at all."""
+        — which reads the run block by block, never whole (:func:`~openended.libribrain.layout.meg_stats`:
+        a few MB at a time however long the runs), in worker threads side by side (the reads do not hold
+        the interpreter lock) while this thread reads the events. No run's data is kept here: every run is
+        read as its windows are asked for (:class:`Recording`)."""
         from concurrent.futures import Future, ThreadPoolExecutor
 
         runs: list[_Run] = []
         pending: list[tuple[_Run, Future]] = []
-        with ThreadPoolExecutor(1) as pool:
-            for key in self.keys:
+        with ThreadPoolExecutor(min(4, os.cpu_count() or 1)) as pool:
+            for key in self.keys:  # the reads start first: they take longest
                 path = h5_path(self.root, key, preprocessing)
                 sfreq, shape = meg_info(path)
-                run = _Run(
-                    key,
-                    path,
-                    sfreq,
-                    shape,
-                    read_events(events_path(self.root, key), bad_rows, self.skipped_rows),
-                )
+                run = _Run(key, path, sfreq, shape, [])
                 if key[0] in need:
                     run.stats = stored_stats(path, shape) or cached_run_stats(path, shape[0])
                     if run.stats is None:
-                        run.data, _ = read_meg(path)
-                        pending.append((run, pool.submit(ChannelStats.of, run.data)))
+                        pending.append((run, pool.submit(meg_stats, path)))
                 runs.append(run)
+            for run in runs:
+                run.events = read_events(events_path(self.root, run.key), bad_rows, self.skipped_rows)
             for run, future in pending:
                 run.stats = future.result()
                 store_run_stats(run.path, run.stats)
