@@ -185,7 +185,7 @@ def main() -> None:
             r["speedup_vs_pnpl_preload_h5"] = r["openended_items_per_s"] / r["pnpl_preload_h5_items_per_s"]
             r["all_timings_s"] = spread
             results[task] = r
-            print(task, {k: round(v, 2) for k, v in r.items()}, flush=True)
+            print(task, {k: round(v, 2) for k, v in r.items() if isinstance(v, float | int)}, flush=True)
     out = {
         "benchmark": "libribrain-loader",
         "provenance": provenance(),
