@@ -58,3 +58,23 @@ def test_an_atomic_write_never_writes_through_a_link_planted_beside_the_target(t
     write_text_atomic(target, "new\n")
     assert target.read_text() == "new\n" and not target.is_symlink()
     assert outside.read_text() == "untouched"
+
+
+def test_an_owner_only_write_is_owner_only_from_its_first_byte(tmp_path):
+    """``mode=0o600`` applies to the temporary file as it is created, so the data is never readable by others,
+    not even before the rename."""
+    import os
+    import stat
+
+    seen = []
+
+    def write(f):
+        seen.append(stat.S_IMODE(os.fstat(f.fileno()).st_mode))
+        f.write(b"secret")
+
+    path = replace_atomically(tmp_path / "stats.json", write, mode=0o600)
+    assert seen == [0o600] and stat.S_IMODE(path.stat().st_mode) == 0o600
+    umask = os.umask(0)
+    os.umask(umask)
+    plain = write_text_atomic(tmp_path / "plain.json", "x")  # the default: as open() would create it
+    assert stat.S_IMODE(plain.stat().st_mode) == 0o666 & ~umask

@@ -25,6 +25,7 @@ from openended.aira.operators import Analyze, Proposal, Verdict, code_operators
 from openended.aira.policies import MCTS, Action, Evolutionary, Greedy, SearchPolicy
 from openended.aira.task import InvalidSubmission, Prepared, Task
 from openended.aira.tasks._sources import data_dirs
+from openended.core.serialize import replace_atomically, write_text_atomic
 from openended.llm import LLM, LLMError
 from openended.sandbox import ExecutionResult, Limits, Sandbox, WorkspaceError, workspace
 
@@ -158,11 +159,7 @@ class Agent:
             node.test_score = self.prepared.grade(data)
         except InvalidSubmission as e:
             return str(e)
-        copies = self.dir / "submissions"
-        copies.mkdir(exist_ok=True)
-        tmp = copies / f"{node.id:04d}.csv.tmp"
-        tmp.write_bytes(data)
-        tmp.replace(copies / f"{node.id:04d}.csv")
+        replace_atomically(self.dir / "submissions" / f"{node.id:04d}.csv", lambda f: f.write(data))
         verdict = medal(node.test_score, self.ladder)
         node.medal, node.above_median = verdict["medal"], verdict["above_median"]
         return None
@@ -170,9 +167,7 @@ class Agent:
     def save(self) -> None:
         self.journal.save(self.dir / JOURNAL)
         state = {"policy": self.policy.state(), "rng": self.rng.bit_generator.state, "elapsed": self.elapsed}
-        tmp = self.dir / (STATE + ".tmp")
-        tmp.write_text(json.dumps(state))
-        tmp.replace(self.dir / STATE)
+        write_text_atomic(self.dir / STATE, json.dumps(state))
 
     @property
     def done(self) -> bool:

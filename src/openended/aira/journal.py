@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from openended.core.serialize import write_text_atomic
+
 ROOT = -1  # the virtual root: parent of every draft
 # a printed metric may be any float: bounded so that a million of them still sum to a finite number
 FITNESS_BOUND = 1e300
@@ -143,9 +145,7 @@ class Journal:
 
     # -- persistence ---------------------------------------------------------------------------------
     def save(self, path: Path) -> None:
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text("".join(json.dumps(n.to_dict()) + "\n" for n in self.nodes))
-        tmp.replace(path)
+        write_text_atomic(path, "".join(json.dumps(n.to_dict()) + "\n" for n in self.nodes))
 
     @classmethod
     def load(cls, path: Path, lower_is_better: bool) -> Journal:

@@ -21,8 +21,6 @@ computed on first use and cached in the run directory.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +30,7 @@ import numpy as np
 from openended.aira.task import Prepared, Task, class_labels
 from openended.core.errors import UserError
 from openended.core.paths import cache_dir
+from openended.core.serialize import write_text_atomic
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -333,10 +332,5 @@ def build(tasks: list[Task], root: Path, path: Path | None = None) -> dict[str, 
             "source": "committed" if path == Path(__file__).with_name("ladders.json") else "user",
         }
     out["provenance"] = {**provenance(), "scikit-learn": sklearn.__version__}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # a fresh temporary file (O_EXCL): never written through whatever sits at a fixed name beside the target
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".ladders-", suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        f.write(json.dumps(out, indent=1) + "\n")
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(out, indent=1) + "\n")
     return out

@@ -32,7 +32,7 @@ from tqdm.auto import tqdm
 import openended
 from openended.core.config import Config, from_dict, to_dict
 from openended.core.errors import UserError
-from openended.core.serialize import load_tree, save_tree
+from openended.core.serialize import load_tree, save_tree, write_text_atomic
 
 C = TypeVar("C", bound=Config)
 RUN_META = "run.json"
@@ -101,9 +101,7 @@ def cpu_model() -> dict[str, str]:
 
 
 def _write_json(path: Path, obj: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(obj, indent=2, default=str) + "\n")
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(obj, indent=2, default=str) + "\n")
 
 
 def _jsonable(value: Any) -> Any:
@@ -255,9 +253,7 @@ class Run:
         self.meta["resumed_from_step"] = step
         _write_json(self.path / RUN_META, self.meta)
         kept = [row for row in self.metrics() if row.get("step", -1) <= step]
-        tmp = self.path / f".{METRICS}.tmp"
-        tmp.write_text("".join(json.dumps(row) + "\n" for row in kept))
-        os.replace(tmp, self.path / METRICS)
+        write_text_atomic(self.path / METRICS, "".join(json.dumps(row) + "\n" for row in kept))
         return step, state
 
     # -- artifacts and progress ----------------------------------------------------------------

@@ -57,14 +57,17 @@ def _decode(obj: Any, arrays: Any) -> Any:
     return obj
 
 
-def replace_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], object]) -> Path:
+def replace_atomically(
+    path: str | os.PathLike, write: Callable[[BinaryIO], object], mode: int = 0o666
+) -> Path:
     """Write ``path`` through ``write(file)`` atomically: a crash leaves the old file or the new one, never
     half. The temporary file beside it gets a fresh random name, opened with ``O_EXCL``, so nothing planted at
-    a fixed name (a link) is ever written through."""
+    a fixed name (a link) is ever written through. ``mode``: the new file's permissions (the umask applies;
+    0o600 for a file only its owner may read, from its first byte)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # umask applies, unlike mkstemp's 0600
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)  # umask applies, unlike mkstemp's 0600
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
@@ -77,9 +80,9 @@ def replace_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], obje
     return path
 
 
-def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
+def write_text_atomic(path: str | os.PathLike, text: str, mode: int = 0o666) -> Path:
     """``text`` (UTF-8) to ``path`` through :func:`replace_atomically`."""
-    return replace_atomically(path, lambda f: f.write(text.encode("utf-8")))
+    return replace_atomically(path, lambda f: f.write(text.encode("utf-8")), mode)
 
 
 def save_tree(path: str | os.PathLike, tree: Any) -> Path:

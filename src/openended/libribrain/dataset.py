@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from openended.core.serialize import replace_atomically
 from openended.libribrain import manifest as M
 from openended.libribrain import tasks as T
 from openended.libribrain import words as W
@@ -345,10 +346,8 @@ class MEGDataset:
         digest = hashlib.sha1(stats.means.tobytes() + stats.stds.tobytes() + str(clip).encode())
         path = Path(cache_dir) / f"{'_'.join(key)}-{digest.hexdigest()[:12]}.npy"
         if not path.is_file():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp.npy")
-            np.save(tmp, stats.apply(data, clip, out=data))
-            os.replace(tmp, path)
+            standardized = stats.apply(data, clip, out=data)
+            replace_atomically(path, lambda f: np.save(f, standardized))
         return np.load(path, mmap_mode="r")
 
     # -- samples ------------------------------------------------------------------------------

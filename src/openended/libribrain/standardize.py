@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from openended.core.paths import cache_dir
+from openended.core.serialize import write_text_atomic
 from openended.libribrain.constants import CLIP
 
 
@@ -151,10 +152,6 @@ def store_run_stats(path: str | os.PathLike, stats: ChannelStats) -> None:
     try:
         target = _cache_file(path)
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = target.with_suffix(f".{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            json.dump(stats.to_dict(), f)
-        os.replace(tmp, target)
+        write_text_atomic(target, json.dumps(stats.to_dict()), mode=0o600)
     except OSError:
         pass  # a cache that cannot be written only costs time

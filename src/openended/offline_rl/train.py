@@ -11,7 +11,6 @@ scored.
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from openended.core.serialize import load_tree, save_tree
+from openended.core.serialize import load_tree, save_tree, write_text_atomic
 from openended.offline_rl.agent import Agent
 from openended.offline_rl.config import CellsConfig
 from openended.offline_rl.data import OfflineData
@@ -52,9 +51,7 @@ def make_agent(algorithm: str, cfg: CellsConfig, data: OfflineData, device: torc
 
 
 def _write_json(path: Path, obj: Any) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(obj, indent=1) + "\n")
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(obj, indent=1) + "\n")
 
 
 def train_cell(
@@ -106,8 +103,7 @@ def train_cell(
             "epoch": epoch + 1,
             "seconds": seconds,
         }
-        save_tree(ckpt.with_suffix(".tmp.npz"), tree)
-        os.replace(ckpt.with_suffix(".tmp.npz"), ckpt)
+        save_tree(ckpt, tree)  # atomic: a crash keeps the last epoch's checkpoint whole
         if log is not None:  # after the checkpoint: a logged epoch is a saved one
             log(epoch + 1, mean)
     agent.train(False)

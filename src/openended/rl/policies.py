@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from openended.core.serialize import load_tree, save_tree
+from openended.core.serialize import load_tree, save_tree, write_text_atomic
 from openended.rl.networks import ActorCritic, MLPActorCritic, Policy
 from openended.rl.state import load_module_state, module_state
 
@@ -98,10 +98,9 @@ def snapshot_updates(total_updates: int, snapshots: int) -> list[int]:
 
 
 def write_index(folder: Path, game: str, entries: list[dict[str, Any]], note: str = "") -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{INDEX}.tmp"
-    tmp.write_text(json.dumps({"game": game, "note": note, "snapshots": entries}, indent=1) + "\n")
-    tmp.replace(folder / INDEX)
+    write_text_atomic(
+        folder / INDEX, json.dumps({"game": game, "note": note, "snapshots": entries}, indent=1) + "\n"
+    )
 
 
 def choose(snaps: list[Snapshot], kind: str, fraction: float = 0.75) -> list[Snapshot]:
