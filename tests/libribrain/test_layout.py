@@ -136,7 +136,7 @@ def test_runs_read_straight_from_their_chunks_equal_h5pys_read(tmp_path, monkeyp
     path = _h5(tmp_path / "run.h5", data, **options)
     with h5py.File(path, "r") as f:
         expected = f["data"][...].astype(np.float32)
-        assert (L._chunk_table(f["data"], path.stat().st_size) is not None) == direct
+        assert (L._chunk_table(f, f["data"], path) is not None) == direct
     monkeypatch.setattr(L, "BLOCK_BYTES", 3 * 5 * 64 * 8)
     got, sfreq = read_meg(path)
     assert sfreq == 250.0 and got.dtype == np.float32 and got.flags.c_contiguous
@@ -180,3 +180,101 @@ def test_a_truncated_run_is_a_data_error(tmp_path):
         read_meg(path)
     with pytest.raises(DataError, match=str(path.name)):
         meg_stats(path)
+
+
+def _custom_float(path, data, setup):
+    """``data`` stored with a float type h5py maps onto float32 but whose bits are not IEEE single's."""
+    import h5py
+
+    t = h5py.h5t.IEEE_F32LE.copy()
+    setup(t)
+    with h5py.File(path, "w") as f:
+        f.attrs["sample_frequency"] = 250.0
+        dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+        dcpl.set_chunk((data.shape[0], 50))
+        dset = h5py.Dataset(h5py.h5d.create(f.id, b"data", t, h5py.h5s.create_simple(data.shape), dcpl=dcpl))
+        dset[...] = data
+    return path
+
+
+def test_runs_the_direct_read_must_not_take_are_read_by_h5py(tmp_path):
+    """Data behind an external link (its chunk addresses are in another file), float layouts h5py converts
+    (other exponent widths, unnormalized mantissas, long double), a file with a userblock: each read as h5py
+    reads it."""
+    import h5py
+
+    from openended.libribrain.layout import meg_stats
+
+    data = np.random.default_rng(4).normal(size=(6, 1037)).astype(np.float32)
+    cases = []
+    inner = _h5(tmp_path / "inner.h5", data, chunks=(6, 50))
+    with h5py.File(tmp_path / "outer.h5", "w") as f:
+        f.attrs["sample_frequency"] = 250.0
+        f["data"] = h5py.ExternalLink(str(inner), "/data")
+        f.create_dataset("pad", data=np.full(200_000, 3.0, np.float32))  # offsets here point into padding
+    cases.append(tmp_path / "outer.h5")
+    cases.append(
+        _custom_float(tmp_path / "e7.h5", data, lambda t: (t.set_fields(30, 23, 7, 0, 23), t.set_ebias(63)))
+    )
+    cases.append(_custom_float(tmp_path / "unnormalized.h5", data, lambda t: t.set_norm(h5py.h5t.NORM_NONE)))
+    cases.append(_h5(tmp_path / "long.h5", data.astype(np.longdouble), chunks=(6, 50)))
+    with h5py.File(tmp_path / "userblock.h5", "w", userblock_size=512) as f:
+        f.attrs["sample_frequency"] = 250.0
+        f.create_dataset("data", data=data, chunks=(6, 50))
+    cases.append(tmp_path / "userblock.h5")
+    for path in cases:
+        with h5py.File(path, "r") as f:
+            expected = f["data"][...].astype(np.float32)
+        np.testing.assert_array_equal(read_meg(path)[0], expected, err_msg=path.name)
+        np.testing.assert_allclose(meg_stats(path).means, expected.astype(np.float64).mean(1), rtol=1e-5)
+
+
+def test_a_crafted_chunk_index_or_malformed_run_is_a_data_error(tmp_path):
+    """A chunk recorded past the end of the data (its size patched smaller in the file), ``data`` that is a
+    group, a sample frequency that is not a number, a run with no samples: one ``DataError`` each."""
+    import struct
+
+    import h5py
+
+    from openended.libribrain.layout import meg_info, meg_stats
+
+    data = np.random.default_rng(5).normal(size=(8, 200)).astype(np.float32)
+    path = tmp_path / "crafted.h5"
+    with h5py.File(path, "w", libver="earliest") as f:
+        d = f.create_dataset("data", shape=(8, 200), dtype="f4", chunks=(8, 50), maxshape=(8, None))
+        d[:, :100], d[:, 150:] = data[:, :100], data[:, 150:]
+        f.attrs["sample_frequency"] = 250.0
+    raw = bytearray(path.read_bytes())
+    at = raw.find(struct.pack("<QQ", 8, 200) + struct.pack("<QQ", 8, 2**64 - 1))
+    assert at > 0
+    raw[at : at + 16] = struct.pack("<QQ", 8, 150)  # three chunks recorded, one of them past sample 150
+    path.write_bytes(bytes(raw))
+    with h5py.File(path, "r") as f:
+        expected = f["data"][...]
+    np.testing.assert_array_equal(read_meg(path)[0], expected)  # read by h5py, as it reads it
+    meg_stats(path)
+
+    group = tmp_path / "group.h5"
+    with h5py.File(group, "w") as f:
+        f.attrs["sample_frequency"] = 250.0
+        f.create_group("data")
+    text = _h5(tmp_path / "text.h5", data, chunks=(8, 50))
+    with h5py.File(text, "a") as f:
+        f.attrs["sample_frequency"] = "fast"
+    empty = _h5(tmp_path / "empty.h5", np.zeros((8, 0), np.float32))
+    for bad, call in (
+        (group, read_meg),
+        (group, meg_info),
+        (text, read_meg),
+        (text, meg_info),
+        (empty, meg_stats),
+    ):
+        with pytest.raises(DataError, match=bad.name):
+            call(bad)
+
+
+def test_an_events_column_given_twice_is_an_error(tmp_path):
+    path = tmp_path / "events.tsv"
+    path.write_text("kind\tsegment\ttimemeg\tduration\ttimemeg\nword\ta\t1.0\t0.2\t9.0\n")
+    with pytest.raises(DataError, match=r"\['timemeg'\] more than once"):
+        read_events(path)

@@ -291,7 +291,8 @@ class MEGDataset:
 
         runs: list[_Run] = []
         pending: list[tuple[_Run, Future]] = []
-        with ThreadPoolExecutor(min(4, os.cpu_count() or 1)) as pool:
+        pool = ThreadPoolExecutor(min(4, os.cpu_count() or 1))
+        try:
             for key in self.keys:  # the reads start first: they take longest
                 path = h5_path(self.root, key, preprocessing)
                 sfreq, shape = meg_info(path)
@@ -306,6 +307,10 @@ class MEGDataset:
             for run, future in pending:
                 run.stats = future.result()
                 store_run_stats(run.path, run.stats)
+        except BaseException:  # a bad file is reported now, not after every other run has been read
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
         return runs
 
     @staticmethod

@@ -110,7 +110,7 @@ def meg_info(path: str | os.PathLike) -> tuple[float, tuple[int, int]]:
         with h5py.File(path, "r") as f:
             shape = tuple(int(n) for n in f["data"].shape)
             sfreq = float(f.attrs["sample_frequency"])
-    except (OSError, KeyError) as err:
+    except (OSError, KeyError, AttributeError, TypeError, ValueError) as err:
         raise DataError(f"{path}: not a LibriBrain MEG file ({err})") from err
     if len(shape) != 2:
         raise DataError(f"{path}: 'data' must be channels × samples, got shape {shape}")
@@ -164,6 +164,8 @@ def meg_stats(path: str | os.PathLike) -> ChannelStats:
     table, _, data = _open_meg(path, read=False)
     if table is None:  # a layout read only by h5py: read whole
         data, _ = read_meg(path)
+        if data.shape[1] == 0:
+            raise DataError(f"{path}: no samples to compute channel statistics from")
         return ChannelStats.of(data)
     moments = Moments()
     for _, chunks, tail in _chunk_blocks(path, table):
@@ -193,23 +195,35 @@ def _open_meg(path: str | os.PathLike, read: bool) -> tuple[_ChunkTable | None, 
         with h5py.File(path, "r") as f:
             dset = f["data"]
             sfreq = float(f.attrs["sample_frequency"])
-            if dset.ndim != 2:
-                raise DataError(f"{path}: 'data' must be channels × samples, got shape {dset.shape}")
-            table = _chunk_table(dset, os.path.getsize(path))
+            if not isinstance(dset, h5py.Dataset) or dset.ndim != 2:
+                shape = getattr(dset, "shape", "a group")
+                raise DataError(f"{path}: 'data' must be channels × samples, got {shape}")
+            table = _chunk_table(f, dset, path)
             return table, sfreq, (dset[...] if table is None and read else None)
-    except (OSError, KeyError) as err:
+    except (OSError, KeyError, TypeError, ValueError) as err:
         raise DataError(f"{path}: not a LibriBrain MEG file ({err})") from err
 
 
-def _chunk_table(dset: Any, file_size: int) -> _ChunkTable | None:
-    """Where ``dset``'s chunks lie in its file, when it is stored as plain bytes in chunks that each hold
-    every channel — or ``None``, and h5py reads it. Every chunk must be present, unfiltered, of the full
-    chunk size and inside the file."""
+def _chunk_table(f: Any, dset: Any, path: str | os.PathLike) -> _ChunkTable | None:
+    """Where ``dset``'s chunks lie in ``path``, when it is stored there as plain IEEE floats in chunks that
+    each hold every channel — or ``None``, and h5py reads it. ``dset`` must live in this very file (not
+    behind an external link); every chunk must be present, unfiltered, of the full chunk size, inside the
+    data's extent and inside the file."""
     import h5py
 
     shape = tuple(int(n) for n in dset.shape)
-    if dset.dtype.kind != "f" or dset.chunks is None or shape[1] == 0:
+    if dset.chunks is None or shape[1] == 0 or not os.path.samefile(dset.file.filename, path):
         return None
+    # IEEE half, single or double in either byte order, exactly as numpy reads it (h5py maps other float
+    # layouts — custom exponent widths, unnormalized mantissas — onto these dtypes)
+    if dset.dtype.kind != "f" or dset.dtype.itemsize not in (2, 4, 8):
+        return None
+    if not dset.id.get_type().equal(h5py.h5t.py_create(dset.dtype)):
+        return None
+    # before HDF5 1.14.4 the chunk addresses it reports leave out a userblock (HDF5 issue 3003)
+    if f.id.get_create_plist().get_userblock() and h5py.version.hdf5_version_tuple < (1, 14, 4):
+        return None
+    file_size = os.path.getsize(path)
     plist = dset.id.get_create_plist()
     if plist.get_layout() != h5py.h5d.CHUNKED or plist.get_nfilters() or plist.get_external_count():
         return None
@@ -229,7 +243,9 @@ def _chunk_table(dset: Any, file_size: int) -> _ChunkTable | None:
         return None
     offsets = np.full(n_chunks, -1, dtype=np.int64)
     for (row, col), byte, n in found:
-        if row != 0 or col % length or n != size or byte < 0 or byte + size > file_size:
+        if row != 0 or col % length or col // length >= n_chunks or n != size or byte < 0:
+            return None
+        if byte + size > file_size:
             return None
         offsets[col // length] = byte
     if (offsets < 0).any():
@@ -323,6 +339,9 @@ def read_events(
             missing = {"kind", "segment", "timemeg", "duration"} - set(header)
             if missing:
                 raise DataError(f"{path}: events TSV lacks column(s) {sorted(missing)}")
+            twice = sorted(c for c in ("kind", "segment", "timemeg", "duration") if header.count(c) > 1)
+            if twice:
+                raise DataError(f"{path}: events TSV has column(s) {twice} more than once")
             kind, segment, timemeg, dur = map(header.index, ("kind", "segment", "timemeg", "duration"))
             for row in reader:
                 if not row:  # a blank line, as csv.DictReader skips it
