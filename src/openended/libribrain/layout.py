@@ -161,12 +161,12 @@ def read_meg(path: str | os.PathLike) -> tuple[np.ndarray, float]:
 def meg_stats(path: str | os.PathLike) -> ChannelStats:
     """A run's channel statistics, read block by block (:class:`~openended.libribrain.standardize.Moments`):
     the run is never held whole, so a dataset's construction needs a few MB however long its runs are."""
-    table, _, data = _open_meg(path, read=False)
-    if table is None:  # a layout read only by h5py: read whole
-        data, _ = read_meg(path)
+    table, _, data = _open_meg(path, read=True)  # reads the data only where h5py must: no table
+    if table is None:  # a layout read only by h5py: read whole, as read_meg gives it
+        assert data is not None
         if data.shape[1] == 0:
             raise DataError(f"{path}: no samples to compute channel statistics from")
-        return ChannelStats.of(data)
+        return ChannelStats.of(data.astype(np.float32, copy=False))
     moments = Moments()
     for _, chunks, tail in _chunk_blocks(path, table):
         moments.add(chunks)
